@@ -1,0 +1,3 @@
+from vpcflow.cli.app import main
+
+main()

@@ -1,0 +1,1 @@
+"""The ``vpcflow`` command line: thin Typer shells over the library."""

@@ -1,0 +1,1 @@
+"""Flow log records: the field registry, format strings, and line parsing."""
