@@ -61,8 +61,15 @@ class Field:
 
     @property
     def column(self) -> str:
-        """Store column name: the token with ``-`` replaced by ``_``."""
-        return column_name(self.token)
+        """Store column name: the token with ``-`` replaced by ``_``.
+
+        An unknown token whose name would collide with a store system column
+        (``timestamp``, ``line``, ...) gets a ``field_`` prefix.
+        """
+        name = column_name(self.token)
+        if not self.known and name in RESERVED_COLUMNS:
+            return "field_" + name
+        return name
 
     @property
     def insights(self) -> str:
@@ -122,7 +129,7 @@ FIELDS: tuple[Field, ...] = (
     _f("vpc-id", VARCHAR, 3),
     _f("subnet-id", VARCHAR, 3),
     _f("instance-id", VARCHAR, 3),
-    _f("tcp-flags", SMALLINT, 3, None, 255),
+    _f("tcp-flags", SMALLINT, 3, None, 63),  # spec §4.3: > 63 is malformed
     _f("type", VARCHAR, 3),
     _f("pkt-srcaddr", VARCHAR, 3),
     _f("pkt-dstaddr", VARCHAR, 3),
@@ -207,6 +214,23 @@ OPEN_ENUMS: dict[str, frozenset[str]] = {
         }
     ),
 }
+
+# Store system columns (store/schema.py FLOW_SYSTEM_COLUMNS) that an unknown
+# token must not shadow.
+RESERVED_COLUMNS = frozenset(
+    {
+        "timestamp",
+        "ingestion_time",
+        "log_group",
+        "log_stream",
+        "source",
+        "flow_log_id",
+        "format_id",
+        "file_id",
+        "line",
+        "ms_timestamp",
+    }
+)
 
 # A value above this in start/end is taken as milliseconds (spec §9.8).
 MS_TIMESTAMP_THRESHOLD = 10**11

@@ -22,6 +22,8 @@ Tables (all in the ``main`` schema of one DuckDB file):
     Every ingested file or stream: path, size, content hash, counts, time.
 ``rejects``
     Quarantined input lines: file, source, line number, raw text, reason.
+``log_group_formats``
+    Which formats each flow log group holds (added by the ingest issue).
 
 Times are stored as naive ``TIMESTAMP`` values in UTC (the session time zone
 is pinned to UTC by :func:`connect`).
@@ -112,5 +114,10 @@ def ddl() -> list[str]:
   raw VARCHAR,
   reason VARCHAR,
   "column" INTEGER
+)""",
+        """CREATE TABLE IF NOT EXISTS log_group_formats (
+  log_group VARCHAR NOT NULL,
+  format_id SMALLINT NOT NULL,
+  PRIMARY KEY (log_group, format_id)
 )""",
     ]
