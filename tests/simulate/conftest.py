@@ -18,11 +18,31 @@ from vpcflow.simulate.labview import EniInfo, FlowLogInfo, Instance, LabView
 ACCOUNT = "111122223333"
 
 
-def obs(eni: str, direction: str, src: str, dst: str, proto: int = 1, sport: int = 0,
-        dport: int = 0, action: str = "ACCEPT", path: int | None = None) -> EniObservation:
+def obs(
+    eni: str,
+    direction: str,
+    src: str,
+    dst: str,
+    proto: int = 1,
+    sport: int = 0,
+    dport: int = 0,
+    action: str = "ACCEPT",
+    path: int | None = None,
+) -> EniObservation:
     """An observation with pkt_* equal to the record addresses (no NAT in between)."""
-    return EniObservation(eni, direction, src, dst, src, dst, sport, dport, proto, action,  # type: ignore[arg-type]
-                          path if direction == "egress" else None)  # fmt: skip
+    return EniObservation(
+        eni,
+        direction,
+        src,
+        dst,
+        src,
+        dst,
+        sport,
+        dport,
+        proto,
+        action,  # type: ignore[arg-type]
+        path if direction == "egress" else None,
+    )
 
 
 @dataclass
@@ -46,9 +66,16 @@ class FakeReach:
         self.table = table
         self.calls: list[tuple[Any, ...]] = []
 
-    def __call__(self, topology: Any, source: str, destination: str, protocol: str,
-                 port: int | None = None, source_port: int | None = None,
-                 icmp_type: int | None = None) -> FakeResult:  # fmt: skip
+    def __call__(
+        self,
+        topology: Any,
+        source: str,
+        destination: str,
+        protocol: str,
+        port: int | None = None,
+        source_port: int | None = None,
+        icmp_type: int | None = None,
+    ) -> FakeResult:
         self.calls.append((source, destination, protocol, port, source_port, icmp_type))
         make = self.table[(topology, source, destination, protocol, port)]
         return make(source_port or 0)
@@ -57,60 +84,102 @@ class FakeReach:
 def t0_lab(interval: int = 60, traffic_type: str = "ALL", **fl: Any) -> LabView:
     """The spec's T0 lab: eni-1 10.1.1.10 (203.0.113.10), eni-2 10.2.1.20 (203.0.113.20)."""
     enis = {
-        "eni-1": EniInfo("eni-1", "10.1.1.10", "subnet-1", "vpc-1", "i-1", "use1-az1",
-                         account=ACCOUNT, region="us-east-1", public_ip="203.0.113.10"),
-        "eni-2": EniInfo("eni-2", "10.2.1.20", "subnet-2", "vpc-2", "i-2", "use1-az1",
-                         account=ACCOUNT, region="us-east-1", public_ip="203.0.113.20"),
-    }  # fmt: skip
+        "eni-1": EniInfo(
+            "eni-1",
+            "10.1.1.10",
+            "subnet-1",
+            "vpc-1",
+            "i-1",
+            "use1-az1",
+            account=ACCOUNT,
+            region="us-east-1",
+            public_ip="203.0.113.10",
+        ),
+        "eni-2": EniInfo(
+            "eni-2",
+            "10.2.1.20",
+            "subnet-2",
+            "vpc-2",
+            "i-2",
+            "use1-az1",
+            account=ACCOUNT,
+            region="us-east-1",
+            public_ip="203.0.113.20",
+        ),
+    }
     flow_logs = tuple(
-        FlowLogInfo(f"fl-{n}", f"vpc-{n}", (f"eni-{n}",), traffic_type, interval,
-                    log_group="flows", role="role", **fl)
+        FlowLogInfo(
+            f"fl-{n}",
+            f"vpc-{n}",
+            (f"eni-{n}",),
+            traffic_type,
+            interval,
+            log_group="flows",
+            role="role",
+            **fl,
+        )
         for n in (1, 2)
-    )  # fmt: skip
+    )
     return LabView(
         account=ACCOUNT,
         enis=enis,
         flow_logs=flow_logs,
-        instances=(Instance("i-1", "eni-1", "10.1.1.10", "203.0.113.10"),
-                   Instance("i-2", "eni-2", "10.2.1.20", "203.0.113.20")),  # fmt: skip
+        instances=(
+            Instance("i-1", "eni-1", "10.1.1.10", "203.0.113.10"),
+            Instance("i-2", "eni-2", "10.2.1.20", "203.0.113.20"),
+        ),
         vpc_cidrs=("10.1.0.0/16", "10.2.0.0/16"),
         subnet_cidrs=("10.1.1.0/24", "10.2.1.0/24"),
     )
 
 
 def _c01(sport: int) -> FakeResult:
-    return FakeResult(False, [obs("eni-1", "egress", "10.1.1.10", "10.2.1.20", path=8)], None,
-                      [{"code": "IGW_DESTINATION_ADDRESS_NOT_IN_RFC1918_EGRESS", "component": "rtb-1"}])  # fmt: skip
+    return FakeResult(
+        False,
+        [obs("eni-1", "egress", "10.1.1.10", "10.2.1.20", path=8)],
+        None,
+        [{"code": "IGW_DESTINATION_ADDRESS_NOT_IN_RFC1918_EGRESS", "component": "rtb-1"}],
+    )
 
 
 def _c04(sport: int) -> FakeResult:
     return FakeResult(
         True,
-        [obs("eni-1", "egress", "10.1.1.10", "10.2.1.20", path=4),
-         obs("eni-2", "ingress", "10.1.1.10", "10.2.1.20")],
-        [obs("eni-2", "egress", "10.2.1.20", "10.1.1.10", path=4),
-         obs("eni-1", "ingress", "10.2.1.20", "10.1.1.10")],
-    )  # fmt: skip
+        [
+            obs("eni-1", "egress", "10.1.1.10", "10.2.1.20", path=4),
+            obs("eni-2", "ingress", "10.1.1.10", "10.2.1.20"),
+        ],
+        [
+            obs("eni-2", "egress", "10.2.1.20", "10.1.1.10", path=4),
+            obs("eni-1", "ingress", "10.2.1.20", "10.1.1.10"),
+        ],
+    )
 
 
 def _c05(sport: int) -> FakeResult:
     return FakeResult(
         True,
-        [obs("eni-1", "egress", "10.1.1.10", "10.2.1.20", 6, sport, 22, path=4),
-         obs("eni-2", "ingress", "10.1.1.10", "10.2.1.20", 6, sport, 22)],
-        [obs("eni-2", "egress", "10.2.1.20", "10.1.1.10", 6, 22, sport, path=4),
-         obs("eni-1", "ingress", "10.2.1.20", "10.1.1.10", 6, 22, sport)],
-    )  # fmt: skip
+        [
+            obs("eni-1", "egress", "10.1.1.10", "10.2.1.20", 6, sport, 22, path=4),
+            obs("eni-2", "ingress", "10.1.1.10", "10.2.1.20", 6, sport, 22),
+        ],
+        [
+            obs("eni-2", "egress", "10.2.1.20", "10.1.1.10", 6, 22, sport, path=4),
+            obs("eni-1", "ingress", "10.2.1.20", "10.1.1.10", 6, 22, sport),
+        ],
+    )
 
 
 def _c20(sport: int) -> FakeResult:
     return FakeResult(
         False,
-        [obs("eni-1", "egress", "10.1.1.10", "10.2.1.20", 6, sport, 22, path=4),
-         obs("eni-2", "ingress", "10.1.1.10", "10.2.1.20", 6, sport, 22)],
+        [
+            obs("eni-1", "egress", "10.1.1.10", "10.2.1.20", 6, sport, 22, path=4),
+            obs("eni-2", "ingress", "10.1.1.10", "10.2.1.20", 6, sport, 22),
+        ],
         [obs("eni-2", "egress", "10.2.1.20", "10.1.1.10", 6, 22, sport, "REJECT", path=4)],
         [{"code": "SUBNET_ACL_RESTRICTION", "component": "acl-2c", "leg": "return"}],
-    )  # fmt: skip
+    )
 
 
 def _c37a(sport: int) -> FakeResult:
@@ -119,7 +188,7 @@ def _c37a(sport: int) -> FakeResult:
         [obs("eni-2", "ingress", "198.51.100.77", "10.2.1.20", 6, sport, 3389, "REJECT")],
         None,
         [{"code": "ENI_SG_RULES_MISMATCH", "component": "sg-2", "leg": "forward"}],
-    )  # fmt: skip
+    )
 
 
 def _c37b(sport: int) -> FakeResult:
@@ -127,7 +196,7 @@ def _c37b(sport: int) -> FakeResult:
         True,
         [obs("eni-2", "ingress", "198.51.100.77", "10.2.1.20", 6, sport, 22)],
         [obs("eni-2", "egress", "10.2.1.20", "198.51.100.77", 6, 22, sport, path=8)],
-    )  # fmt: skip
+    )
 
 
 @pytest.fixture

@@ -31,8 +31,19 @@ def ok(summary: Any, eni: str | None = None) -> list[FlowRecord]:
 
 
 def brief(r: FlowRecord) -> tuple[Any, ...]:
-    return (r.eni, r.direction, r.srcaddr, r.dstaddr, r.srcport, r.dstport, r.protocol,
-            r.action, r.packets, r.bytes, r.tcp_flags)  # fmt: skip
+    return (
+        r.eni,
+        r.direction,
+        r.srcaddr,
+        r.dstaddr,
+        r.srcport,
+        r.dstport,
+        r.protocol,
+        r.action,
+        r.packets,
+        r.bytes,
+        r.tcp_flags,
+    )
 
 
 def test_c01_failed_ping_is_one_egress_accept_with_the_retries(fake_reach: FakeReach) -> None:
@@ -49,12 +60,14 @@ def test_c01_failed_ping_is_one_egress_accept_with_the_retries(fake_reach: FakeR
 def test_c04_ping_after_peering_four_records(fake_reach: FakeReach) -> None:
     s = run("T1", "  - {at: 5s, preset: ping, from: i-1, to: 10.2.1.20}", fake_reach)
     got = sorted(brief(r) for r in ok(s))
-    assert got == sorted([
-        ("eni-1", "egress", "10.1.1.10", "10.2.1.20", 0, 0, 1, "ACCEPT", 4, 336, 0),
-        ("eni-1", "ingress", "10.2.1.20", "10.1.1.10", 0, 0, 1, "ACCEPT", 4, 336, 0),
-        ("eni-2", "ingress", "10.1.1.10", "10.2.1.20", 0, 0, 1, "ACCEPT", 4, 336, 0),
-        ("eni-2", "egress", "10.2.1.20", "10.1.1.10", 0, 0, 1, "ACCEPT", 4, 336, 0),
-    ])  # fmt: skip
+    assert got == sorted(
+        [
+            ("eni-1", "egress", "10.1.1.10", "10.2.1.20", 0, 0, 1, "ACCEPT", 4, 336, 0),
+            ("eni-1", "ingress", "10.2.1.20", "10.1.1.10", 0, 0, 1, "ACCEPT", 4, 336, 0),
+            ("eni-2", "ingress", "10.1.1.10", "10.2.1.20", 0, 0, 1, "ACCEPT", 4, 336, 0),
+            ("eni-2", "egress", "10.2.1.20", "10.1.1.10", 0, 0, 1, "ACCEPT", 4, 336, 0),
+        ]
+    )
     egress = [r for r in ok(s) if r.direction == "egress"]
     assert {r.traffic_path for r in egress} == {4}
     assert all(r.traffic_path is None for r in ok(s) if r.direction == "ingress")
@@ -63,11 +76,18 @@ def test_c04_ping_after_peering_four_records(fake_reach: FakeReach) -> None:
 
 
 def test_c05_short_ssh_session_flags_3_and_19(fake_reach: FakeReach) -> None:
-    s = run("T1", "  - {at: 5s, preset: ssh, from: i-1, to: 10.2.1.20, source_port: 40312, duration: 2s}",
-            fake_reach)  # fmt: skip
+    s = run(
+        "T1",
+        "  - {at: 5s, preset: ssh, from: i-1, to: 10.2.1.20, source_port: 40312, duration: 2s}",
+        fake_reach,
+    )
     flags = {(r.eni, r.direction): r.tcp_flags for r in ok(s)}
-    assert flags == {("eni-1", "egress"): 3, ("eni-1", "ingress"): 19,
-                     ("eni-2", "ingress"): 3, ("eni-2", "egress"): 19}  # fmt: skip
+    assert flags == {
+        ("eni-1", "egress"): 3,
+        ("eni-1", "ingress"): 19,
+        ("eni-2", "ingress"): 3,
+        ("eni-2", "egress"): 19,
+    }
     client = next(r for r in ok(s, "eni-1") if r.direction == "egress")
     assert (client.srcport, client.dstport) == (40312, 22)
     # 4096 bytes up = 3 segments; 16384 down = 12 segments, acked every other one
@@ -78,9 +98,14 @@ def test_c05_short_ssh_session_flags_3_and_19(fake_reach: FakeReach) -> None:
     assert server.bytes == 60 + 16384 + 52 * 14 + 52
 
 
-def test_long_session_splits_across_windows_with_open_and_close_flags(fake_reach: FakeReach) -> None:
-    s = run("T1", "  - {at: 30s, preset: ssh, from: i-1, to: 10.2.1.20, source_port: 40312, duration: 140s}",
-            fake_reach)  # fmt: skip
+def test_long_session_splits_across_windows_with_open_and_close_flags(
+    fake_reach: FakeReach,
+) -> None:
+    s = run(
+        "T1",
+        "  - {at: 30s, preset: ssh, from: i-1, to: 10.2.1.20, source_port: 40312, duration: 140s}",
+        fake_reach,
+    )
     client = [r for r in ok(s, "eni-1") if r.direction == "egress"]
     assert [r.tcp_flags for r in client] == [2, 0, 1]
     assert len({r.window for r in client}) == 3
@@ -94,28 +119,39 @@ def test_long_session_splits_across_windows_with_open_and_close_flags(fake_reach
 
 
 def test_c20_syn_retries_and_rejected_syn_ack(fake_reach: FakeReach) -> None:
-    s = run("C20", "  - {at: 5s, from: i-1, to: 10.2.1.20, protocol: tcp, port: 22, source_port: 40312}",
-            fake_reach)  # fmt: skip
+    s = run(
+        "C20",
+        "  - {at: 5s, from: i-1, to: 10.2.1.20, protocol: tcp, port: 22, source_port: 40312}",
+        fake_reach,
+    )
     got = sorted(brief(r) for r in ok(s))
-    assert got == sorted([
-        ("eni-1", "egress", "10.1.1.10", "10.2.1.20", 40312, 22, 6, "ACCEPT", 3, 180, 2),
-        ("eni-2", "ingress", "10.1.1.10", "10.2.1.20", 40312, 22, 6, "ACCEPT", 3, 180, 2),
-        ("eni-2", "egress", "10.2.1.20", "10.1.1.10", 22, 40312, 6, "REJECT", 3, 180, 18),
-    ])  # fmt: skip
+    assert got == sorted(
+        [
+            ("eni-1", "egress", "10.1.1.10", "10.2.1.20", 40312, 22, 6, "ACCEPT", 3, 180, 2),
+            ("eni-2", "ingress", "10.1.1.10", "10.2.1.20", 40312, 22, 6, "ACCEPT", 3, 180, 2),
+            ("eni-2", "egress", "10.2.1.20", "10.1.1.10", 22, 40312, 6, "REJECT", 3, 180, 18),
+        ]
+    )
     assert s.flows[0].blocker["code"] == "SUBNET_ACL_RESTRICTION"
 
 
 def test_c37_scanner_probes(fake_reach: FakeReach) -> None:
-    s = run("T0", "  - {at: 5s, preset: scan, from: 198.51.100.77, to: 203.0.113.20, ports: [22, 3389],"
-            " source_port: 51515}", fake_reach)  # fmt: skip
+    s = run(
+        "T0",
+        "  - {at: 5s, preset: scan, from: 198.51.100.77, to: 203.0.113.20, ports: [22, 3389],"
+        " source_port: 51515}",
+        fake_reach,
+    )
     got = sorted(brief(r) for r in ok(s))
-    assert got == sorted([
-        # (b) open port: SYN then the scanner's RST in the same window, OR-ed to 6
-        ("eni-2", "ingress", "198.51.100.77", "10.2.1.20", 51515, 22, 6, "ACCEPT", 2, 84, 6),
-        ("eni-2", "egress", "10.2.1.20", "198.51.100.77", 22, 51515, 6, "ACCEPT", 1, 44, 18),
-        # (a) closed by the SG: one 44-byte SYN, REJECT
-        ("eni-2", "ingress", "198.51.100.77", "10.2.1.20", 51515, 3389, 6, "REJECT", 1, 44, 2),
-    ])  # fmt: skip
+    assert got == sorted(
+        [
+            # (b) open port: SYN then the scanner's RST in the same window, OR-ed to 6
+            ("eni-2", "ingress", "198.51.100.77", "10.2.1.20", 51515, 22, 6, "ACCEPT", 2, 84, 6),
+            ("eni-2", "egress", "10.2.1.20", "198.51.100.77", 22, 51515, 6, "ACCEPT", 1, 44, 18),
+            # (a) closed by the SG: one 44-byte SYN, REJECT
+            ("eni-2", "ingress", "198.51.100.77", "10.2.1.20", 51515, 3389, 6, "REJECT", 1, 44, 2),
+        ]
+    )
 
 
 def test_traffic_type_filters_records_but_not_activity(fake_reach: FakeReach) -> None:
@@ -134,8 +170,10 @@ def test_nodata_for_idle_covered_enis(fake_reach: FakeReach) -> None:
     nodata = [r for r in s.records["fl-2"] if r.log_status == "NODATA"]
     # eni-2 saw nothing (C01): one NODATA per window of the 3-minute span (phase 0 -> aligned)
     assert [(r.start, r.end) for r in nodata] == [
-        (1752577200, 1752577259), (1752577260, 1752577319), (1752577320, 1752577379)
-    ]  # fmt: skip
+        (1752577200, 1752577259),
+        (1752577260, 1752577319),
+        (1752577320, 1752577379),
+    ]
     nd = nodata[0]
     assert render_line(record_values(nd, V5, t0_lab())) == (
         "5 eni-2 - - - - - - - - NODATA - - - - - i-2 vpc-2 subnet-2 use1-az1 -"
@@ -145,8 +183,12 @@ def test_nodata_for_idle_covered_enis(fake_reach: FakeReach) -> None:
 
 
 def test_never_logged_traffic_leaves_no_record(fake_reach: FakeReach) -> None:
-    s = run("T0", "  - {at: 5s, from: i-1, to: 169.254.169.254, protocol: tcp, port: 80}\n"
-            "  - {at: 6s, from: i-1, to: 10.1.0.2, protocol: udp, port: 53}", fake_reach)  # fmt: skip
+    s = run(
+        "T0",
+        "  - {at: 5s, from: i-1, to: 169.254.169.254, protocol: tcp, port: 80}\n"
+        "  - {at: 6s, from: i-1, to: 10.1.0.2, protocol: udp, port: 53}",
+        fake_reach,
+    )
     assert ok(s) == []
     assert fake_reach.calls == []
     assert [f.unlogged for f in s.flows] == [

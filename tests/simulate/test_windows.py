@@ -52,19 +52,37 @@ def test_window_phase_is_stable_and_within_interval() -> None:
 
 
 def flow(kind: str, **kw: object) -> Flow:
-    base = {"index": 0, "entry": 0, "label": kind, "at_ms": 0, "source": "a", "destination": "b",
-            "protocol": 6, "port": 22, "source_port": 40000}  # fmt: skip
+    base = {
+        "index": 0,
+        "entry": 0,
+        "label": kind,
+        "at_ms": 0,
+        "source": "a",
+        "destination": "b",
+        "protocol": 6,
+        "port": 22,
+        "source_port": 40000,
+    }
     return Flow(kind=kind, **{**base, **kw})  # type: ignore[arg-type]
 
 
 def test_ping_bursts() -> None:
-    out = bursts(flow("icmp", protocol=1, port=None, count=4, bytes=336, reply_bytes=336,
-                      duration_ms=3000), T, established=True, replied=True)  # fmt: skip
+    out = bursts(
+        flow("icmp", protocol=1, port=None, count=4, bytes=336, reply_bytes=336, duration_ms=3000),
+        T,
+        established=True,
+        replied=True,
+    )
     assert [(b.leg, b.packets, b.bytes, b.t0 - T, b.t1 - T) for b in out] == [
-        ("forward", 4, 336, 0, 3000), ("return", 4, 336, 1, 3001)
-    ]  # fmt: skip
-    only = bursts(flow("icmp", protocol=1, count=4, bytes=336, reply_bytes=336, duration_ms=3000),
-                  T, established=False, replied=False)  # fmt: skip
+        ("forward", 4, 336, 0, 3000),
+        ("return", 4, 336, 1, 3001),
+    ]
+    only = bursts(
+        flow("icmp", protocol=1, count=4, bytes=336, reply_bytes=336, duration_ms=3000),
+        T,
+        established=False,
+        replied=False,
+    )
     assert [(b.leg, b.packets, b.bytes) for b in only] == [("forward", 4, 336)]
 
 
@@ -72,12 +90,21 @@ def test_failed_connect_retries_syn_and_server_answers_each() -> None:
     out = bursts(flow("tcp"), T, established=False, replied=True)
     fwd = [b for b in out if b.leg == "forward"]
     ret = [b for b in out if b.leg == "return"]
-    assert [(b.t0 - T, b.flags, b.bytes) for b in fwd] == [(0, SYN, 60), (1000, SYN, 60), (3000, SYN, 60)]
+    assert [(b.t0 - T, b.flags, b.bytes) for b in fwd] == [
+        (0, SYN, 60),
+        (1000, SYN, 60),
+        (3000, SYN, 60),
+    ]
     assert [b.flags for b in ret] == [SYN_ACK] * 3
 
 
 def test_session_opens_and_closes() -> None:
-    out = bursts(flow("tcp", count=0, bytes=0, reply_bytes=0, duration_ms=1000), T, established=True, replied=True)
+    out = bursts(
+        flow("tcp", count=0, bytes=0, reply_bytes=0, duration_ms=1000),
+        T,
+        established=True,
+        replied=True,
+    )
     fwd_flags = [b.flags for b in out if b.leg == "forward"]
     ret_flags = [b.flags for b in out if b.leg == "return"]
     assert fwd_flags == [SYN, 0, FIN, 0]

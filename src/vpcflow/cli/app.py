@@ -20,6 +20,7 @@ from vpcflow.errors import VpcflowError
 
 COMMAND_MODULES = (
     "vpcflow.cli.ingest",
+    "vpcflow.cli.generate",
     "vpcflow.cli.query",
     "vpcflow.cli.lab",
     "vpcflow.cli.simulate",

@@ -1,1 +1,1 @@
-"""engines subpackage."""
+"""Engines that execute compiled Logs Insights queries: ``duckdb`` (the default store)."""

@@ -95,7 +95,13 @@ def parse_s3_path(path: str) -> S3Location | None:
 
 
 def s3_file_name(
-    account_id: str, region: str, flow_log_id: str, window_start: datetime, *, parquet: bool, hash_: str
+    account_id: str,
+    region: str,
+    flow_log_id: str,
+    window_start: datetime,
+    *,
+    parquet: bool,
+    hash_: str,
 ) -> str:
     """``{account}_vpcflowlogs_{region}_{fl-id}_{YYYYMMDDTHHmmZ}_{hash}.log.gz|.log.parquet``."""
     ts = _utc(window_start).strftime("%Y%m%dT%H%MZ")
@@ -138,9 +144,7 @@ def s3_key(
         parts = ["AWSLogs", account_id, "vpcflowlogs", region, y, m, d]
         if per_hour:
             parts.append(h)
-    parts.append(
-        s3_file_name(account_id, region, flow_log_id, ws, parquet=parquet, hash_=hash_)
-    )
+    parts.append(s3_file_name(account_id, region, flow_log_id, ws, parquet=parquet, hash_=hash_))
     key = "/".join(parts)
     prefix = prefix.strip("/")
     return f"{prefix}/{key}" if prefix else key

@@ -72,9 +72,7 @@ class IngestSummary:
     seconds: float = 0.0
 
     def _sum(self, name: str) -> int:
-        return sum(
-            int(getattr(r, name)) for r in self.results if r.status in ("loaded", "failed")
-        )
+        return sum(int(getattr(r, name)) for r in self.results if r.status in ("loaded", "failed"))
 
     @property
     def files(self) -> int:

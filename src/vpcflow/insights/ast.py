@@ -10,7 +10,6 @@ output columns (spec §6.3).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Union
 
 # ---------------------------------------------------------------- expressions
 
@@ -108,7 +107,9 @@ class Call(Node):
     name_text: str = ""  # as the user wrote it
 
 
-Expr = Union[FieldRef, Number, String, Regex, Period, Star, ListLit, Unary, Binary, Like, In, Call]
+Expr = (
+    FieldRef | Number | String | Regex | Period | Star | ListLit | Unary | Binary | Like | In | Call
+)
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,12 @@ class Item:
 
     @property
     def name(self) -> str:
-        return self.alias if self.alias is not None else self.text
+        """The output name: the alias, a plain field's own name, else the source text."""
+        if self.alias is not None:
+            return self.alias
+        if isinstance(self.expr, FieldRef):
+            return self.expr.name  # `foo-bar` is shown as foo-bar
+        return self.text
 
 
 # ---------------------------------------------------------------- commands

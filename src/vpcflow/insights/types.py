@@ -60,7 +60,7 @@ class Val:
     ``COALESCE(..., FALSE)``; ``agg`` marks expressions containing an aggregate.
     """
 
-    sql: exp.Expression
+    sql: exp.Expr
     type: Type
     const: Any = NO_CONST
     nonnull: bool = False
@@ -70,6 +70,6 @@ class Val:
     def is_const(self) -> bool:
         return self.const is not NO_CONST
 
-    def e(self) -> exp.Expression:
+    def e(self) -> exp.Expr:
         """A fresh copy of the SQL tree (sqlglot nodes have one parent each)."""
         return self.sql.copy()

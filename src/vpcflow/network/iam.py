@@ -64,7 +64,9 @@ def trust_allows_service(trust_policy: Mapping[str, Any], service: str = FLOW_LO
             services = _as_list(principal.get("Service"))
             if principal.get("AWS") == "*":
                 services.append("*")
-        if not _matches(services, service) or not _matches(_as_list(st.get("Action")), "sts:AssumeRole"):
+        if not _matches(services, service) or not _matches(
+            _as_list(st.get("Action")), "sts:AssumeRole"
+        ):
             continue
         if st.get("Effect") == "Deny":
             return False

@@ -18,9 +18,11 @@ id and key of the first problem; ``.problems`` holds all of them. Warnings
 from __future__ import annotations
 
 import difflib
+import gc
 import types
 import typing
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +61,28 @@ def load_lab(path: str | Path) -> Topology:
 
 def load_lab_text(text: str, path: str = "<string>") -> Topology:
     """Validate lab ``text`` (YAML or JSON); ``path`` is used in messages."""
+    with _gc_paused():
+        return _load(text, path)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a lab is built.
+
+    A large lab allocates hundreds of thousands of containers that all stay
+    alive; without the pause the collector re-scans them over and over and a
+    20,000-instance lab takes several times longer to load.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _load(text: str, path: str) -> Topology:
     data, locator = read_lab_source(text, path)
     if data is None:
         data = {}
@@ -99,7 +123,9 @@ def _warning(problem: Problem, locator: Locator, path: str) -> LabWarning:
 # -- schema errors ---------------------------------------------------------------------
 
 
-def _schema_problems(exc: ValidationError, data: Any, locator: Locator, path: str) -> list[TopologyError]:
+def _schema_problems(
+    exc: ValidationError, data: Any, locator: Locator, path: str
+) -> list[TopologyError]:
     out: list[TopologyError] = []
     seen: set[tuple[Hashable, ...]] = set()
     for err in exc.errors():
@@ -134,10 +160,10 @@ def _schema_problems(exc: ValidationError, data: Any, locator: Locator, path: st
 def _existing_prefix(data: Any, loc: tuple[Hashable, ...]) -> tuple[Hashable, ...]:
     cur = data
     for i, step in enumerate(loc):
-        if isinstance(cur, dict) and step in cur:
-            cur = cur[step]
-        elif isinstance(cur, list) and isinstance(step, int) and 0 <= step < len(cur):
-            cur = cur[step]
+        if (isinstance(cur, dict) and step in cur) or (
+            isinstance(cur, list) and isinstance(step, int) and 0 <= step < len(cur)
+        ):
+            cur = cur[step]  # type: ignore[index,call-overload]
         else:
             return loc[:i]
     return loc

@@ -177,9 +177,7 @@ class FlowLogDestinationModel(_Model):
     role: str | None = None
     bucket: str | None = None
     prefix: str | None = None
-    file_format: Annotated[Literal["plain-text", "parquet"], BeforeValidator(_lower)] = (
-        "plain-text"
-    )
+    file_format: Annotated[Literal["plain-text", "parquet"], BeforeValidator(_lower)] = "plain-text"
     hive_compatible: bool = False
     per_hour_partition: bool = False
 

@@ -33,43 +33,77 @@ class _DuplicateKey(Exception):
 
 
 class _MarkingLoader(_BaseLoader):  # type: ignore[misc]
-    """A safe loader that records the position of every mapping key and list item."""
+    """libyaml's composer with a memoised scalar resolver (most lab values repeat)."""
 
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
-        # id(container) -> (its own position, {key or index: position})
+        self._tags: dict[tuple[str, bool], str] = {}
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is yaml.ScalarNode:
+            key = (value, implicit[0])
+            tag = self._tags.get(key)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)
+                self._tags[key] = tag
+            return tag
+        return super().resolve(kind, value, implicit)
+
+
+_STR = "tag:yaml.org,2002:str"
+_MERGE = "tag:yaml.org,2002:merge"
+
+
+class _Converter:
+    """Nodes -> plain Python data, recording the position of every mapping key and list item.
+
+    Faster than PyYAML's generator-based constructor; non-string scalars (int,
+    bool, null, float, timestamps) still go through PyYAML's SafeConstructor.
+    """
+
+    def __init__(self) -> None:
+        self.scalars = yaml.constructor.SafeConstructor()
         self.positions: dict[int, tuple[Position, dict[Hashable, Position]]] = {}
 
-    def _construct_map(self, node: yaml.MappingNode) -> Any:
-        data: dict[Any, Any] = {}
-        yield data
-        self.flatten_mapping(node)
-        keys: dict[Hashable, Position] = {}
-        for key_node, value_node in node.value:
-            key = self.construct_object(key_node, deep=False)
-            pos = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            if not isinstance(key, Hashable):
-                raise yaml.constructor.ConstructorError(
-                    None, None, "found an unhashable key", key_node.start_mark
-                )
-            if key in data:
-                raise _DuplicateKey(key, pos[0], pos[1], keys[key][0])
-            data[key] = self.construct_object(value_node, deep=False)
-            keys[key] = pos
-        self.positions[id(data)] = ((node.start_mark.line + 1, node.start_mark.column + 1), keys)
-
-    def _construct_seq(self, node: yaml.SequenceNode) -> Any:
-        data: list[Any] = []
-        yield data
-        items: dict[Hashable, Position] = {}
+    def convert(self, node: yaml.Node) -> Any:
+        cls = node.__class__
+        if cls is yaml.ScalarNode:
+            if node.tag == _STR:
+                return node.value
+            return self.scalars.construct_object(node, deep=True)
+        mark = node.start_mark
+        where: dict[Hashable, Position] = {}
+        if cls is yaml.MappingNode:
+            own = {id(k) for k, _ in node.value}
+            if any(k.tag == _MERGE for k, _ in node.value):
+                # Merged keys come first; keys written in the mapping may override them.
+                self.scalars.flatten_mapping(node)  # type: ignore[arg-type]
+            data: dict[Any, Any] = {}
+            merged: set[Hashable] = set()
+            for key_node, value_node in node.value:
+                key = self.convert(key_node)
+                km = key_node.start_mark
+                pos = (km.line + 1, km.column + 1)
+                if not isinstance(key, Hashable):
+                    raise yaml.constructor.ConstructorError(
+                        None, None, "found an unhashable key", km
+                    )
+                if key in data and key not in merged:
+                    raise _DuplicateKey(key, pos[0], pos[1], where[key][0])
+                merged.discard(key)
+                if id(key_node) not in own:
+                    merged.add(key)
+                data[key] = self.convert(value_node)
+                where[key] = pos
+            self.positions[id(data)] = ((mark.line + 1, mark.column + 1), where)
+            return data
+        items: list[Any] = []
         for i, child in enumerate(node.value):
-            data.append(self.construct_object(child, deep=False))
-            items[i] = (child.start_mark.line + 1, child.start_mark.column + 1)
-        self.positions[id(data)] = ((node.start_mark.line + 1, node.start_mark.column + 1), items)
-
-
-_MarkingLoader.add_constructor("tag:yaml.org,2002:map", _MarkingLoader._construct_map)
-_MarkingLoader.add_constructor("tag:yaml.org,2002:seq", _MarkingLoader._construct_seq)
+            items.append(self.convert(child))
+            cm = child.start_mark
+            where[i] = (cm.line + 1, cm.column + 1)
+        self.positions[id(items)] = ((mark.line + 1, mark.column + 1), where)
+        return items
 
 
 @dataclass
@@ -120,10 +154,12 @@ class Locator:
 def _parse_yaml(text: str) -> tuple[Any, dict[int, tuple[Position, dict[Hashable, Position]]]]:
     loader = _MarkingLoader(text)
     try:
-        data = loader.get_single_data()
+        node = loader.get_single_node()
     finally:
         loader.dispose()
-    return data, loader.positions
+    converter = _Converter()
+    data = None if node is None else converter.convert(node)
+    return data, converter.positions
 
 
 def read_lab_source(text: str, path: str) -> tuple[Any, Locator]:

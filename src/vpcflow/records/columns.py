@@ -59,7 +59,9 @@ def flow_schema(fmt: FlowFormat) -> pa.Schema:
     return pa.schema(fields)
 
 
-def records_to_batch(records: Sequence[Record], lines: Sequence[int], fmt: FlowFormat) -> pa.RecordBatch:
+def records_to_batch(
+    records: Sequence[Record], lines: Sequence[int], fmt: FlowFormat
+) -> pa.RecordBatch:
     """Build a typed batch (:func:`flow_schema`) from exact-parser records."""
     import pyarrow as pa
 
@@ -122,9 +124,7 @@ def validate_strings(strings: pa.RecordBatch, fmt: FlowFormat, lines: pa.Array) 
     if ms_row is None:
         ms_row = pa.array([False] * n, type=pa.bool_()) if n else pa.array([], type=pa.bool_())
     ok = pc.fill_null(ok, False)
-    arrays = [
-        pc.cast(pc.filter(v, ok), schema.field(i).type) for i, v in enumerate(values)
-    ]
+    arrays = [pc.cast(pc.filter(v, ok), schema.field(i).type) for i, v in enumerate(values)]
     arrays.append(pc.filter(lines, ok))
     ms_ok = pc.filter(ms_row, ok)
     arrays.append(ms_ok)
@@ -135,7 +135,8 @@ def validate_strings(strings: pa.RecordBatch, fmt: FlowFormat, lines: pa.Array) 
         warnings[MS_WARNING] += ms_count
     for token, c, known in open_checks:
         kept = pc.filter(c, ok)
-        unknown = pc.filter(kept, pc.invert(pc.fill_null(pc.is_in(kept, value_set=pa.array(sorted(known))), True)))
+        known_mask = pc.is_in(kept, value_set=pa.array(sorted(known)))
+        unknown = pc.filter(kept, pc.and_(pc.is_valid(kept), pc.invert(known_mask)))
         if len(unknown):
             for item in pc.value_counts(unknown).to_pylist():
                 warnings[open_enum_warning(token, item["values"])] += item["counts"]

@@ -20,10 +20,9 @@ False
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
-
-import re
 
 # Store types: the DuckDB column type. Integer widths follow DESIGN.md:
 # bytes/packets/start/end 64-bit; ports and protocol fit 32.
@@ -105,7 +104,9 @@ def camel_case(token: str) -> str:
     return parts[0].lower() + "".join(p[:1].upper() + p[1:].lower() for p in parts[1:])
 
 
-def _f(token: str, store_type: str, version: int, insights: str | None = None, mx: int | None = None) -> Field:
+def _f(
+    token: str, store_type: str, version: int, insights: str | None = None, mx: int | None = None
+) -> Field:
     return Field(token, store_type, version, insights, mx)
 
 

@@ -114,4 +114,6 @@ def looks_like_header(line: str) -> bool:
     first = field_for(parts[0])
     if first.known:
         return True
-    return all(field_for(p).known for p in parts[1:]) and len(parts) > 1 and not parts[0][:1].isdigit()
+    return (
+        all(field_for(p).known for p in parts[1:]) and len(parts) > 1 and not parts[0][:1].isdigit()
+    )

@@ -77,7 +77,10 @@ def _digest(*parts: object) -> bytes:
 
 def ingestion_ms(rec: FlowRecord, seed: int) -> int:
     """When CloudWatch received the record: window end + 60-300 s (stable for a seed)."""
-    delay = 60_000 + int.from_bytes(_digest(seed, rec.flow_log, rec.eni, rec.window)[:4], "big") % 240_001
+    delay = (
+        60_000
+        + int.from_bytes(_digest(seed, rec.flow_log, rec.eni, rec.window)[:4], "big") % 240_001
+    )
     return (rec.window + rec.interval) * 1000 + delay
 
 
@@ -109,13 +112,17 @@ def to_arrow(
     return pa.Table.from_arrays(arrays, names=list(fmt.columns))
 
 
-def cloudwatch_table(records: Sequence[FlowRecord], fmt: FlowFormat, lab: LabView, seed: int) -> pa.Table:
+def cloudwatch_table(
+    records: Sequence[FlowRecord], fmt: FlowFormat, lab: LabView, seed: int
+) -> pa.Table:
     """:func:`to_arrow` plus the CloudWatch event columns: timestamp, ingestion time, stream."""
     import pyarrow as pa
 
     table = to_arrow(records, fmt, lab)
     ts = pa.array([r.start * 1000 for r in records], type=pa.int64()).cast(pa.timestamp("ms"))
-    ing = pa.array([ingestion_ms(r, seed) for r in records], type=pa.int64()).cast(pa.timestamp("ms"))
+    ing = pa.array([ingestion_ms(r, seed) for r in records], type=pa.int64()).cast(
+        pa.timestamp("ms")
+    )
     streams = pa.array([f"{r.eni}-all" for r in records], type=pa.string())
     table = table.append_column("timestamp", ts)
     table = table.append_column("ingestion_time", ing)

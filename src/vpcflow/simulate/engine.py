@@ -110,9 +110,17 @@ class SimulationSummary:
             for r in recs:
                 row = rows.setdefault(
                     (fl_id, r.eni),
-                    {"flow_log": fl_id, "eni": r.eni, "records": 0, "accept": 0, "reject": 0,
-                     "nodata": 0, "packets": 0, "bytes": 0},
-                )  # fmt: skip
+                    {
+                        "flow_log": fl_id,
+                        "eni": r.eni,
+                        "records": 0,
+                        "accept": 0,
+                        "reject": 0,
+                        "nodata": 0,
+                        "packets": 0,
+                        "bytes": 0,
+                    },
+                )
                 row["records"] += 1
                 if r.log_status == "NODATA":
                     row["nodata"] += 1
@@ -128,9 +136,18 @@ class SimulationSummary:
         for o in self.flows:
             row = out.setdefault(
                 o.flow.entry,
-                {"entry": o.flow.entry, "line": o.flow.line, "label": o.flow.label, "flows": 0,
-                 "reachable": 0, "unreachable": 0, "unlogged": 0, "records": 0, "blockers": Counter()},
-            )  # fmt: skip
+                {
+                    "entry": o.flow.entry,
+                    "line": o.flow.line,
+                    "label": o.flow.label,
+                    "flows": 0,
+                    "reachable": 0,
+                    "unreachable": 0,
+                    "unlogged": 0,
+                    "records": 0,
+                    "blockers": Counter(),
+                },
+            )
             row["flows"] += 1
             row["records"] += o.records
             if o.unlogged:
@@ -140,7 +157,8 @@ class SimulationSummary:
             else:
                 row["unreachable"] += 1
                 if o.blocker:
-                    row["blockers"][o.blocker.get("code") or "?"] += 1
+                    b = o.blocker
+                    row["blockers"][f"{b.get('code') or '?'} at {b.get('component') or '?'}"] += 1
         return [
             {**row, "blockers": dict(sorted(row["blockers"].items()))}
             for _, row in sorted(out.items())
@@ -209,7 +227,7 @@ def simulate(
     flows = expand(traffic, lab)
     builder = RecordBuilder(lab, seed=traffic.seed, phase=window_phase)
     start_ms = traffic.start_ms
-    end_ms = start_ms
+    end_ms = start_ms + (traffic.end_ms or 0)
     for entry in traffic.entries:
         if entry.preset == "background" and entry.duration_ms is not None:
             end_ms = max(end_ms, start_ms + entry.at_ms + entry.duration_ms)
@@ -226,12 +244,15 @@ def simulate(
             outcome.unlogged = f"{reason} is never logged (flow-logs §7.2)"
             continue
         key = (flow.source, flow.destination, flow.protocol, flow.port, flow.source_port)
-        result = cache.get(key)
-        if result is None:
-            result = cache[key] = _decide(reach_fn, topology, flow, traffic.path)
-        forward, return_ = result.observations()
-        outcome.reachable = bool(result.reachable)
-        outcome.blocker = None if outcome.reachable else _blocker(result)
+        decided = cache.get(key)
+        if decided is None:
+            # keep only what the records need, not the whole trace (memory at scale)
+            result = _decide(reach_fn, topology, flow, traffic.path)
+            reachable = bool(result.reachable)
+            forward, return_ = result.observations()
+            blocker = None if reachable else _blocker(result)
+            decided = cache[key] = (reachable, blocker, forward, return_)
+        outcome.reachable, outcome.blocker, forward, return_ = decided
         packets = bursts(flow, start_ms, established=outcome.reachable, replied=return_ is not None)
         for b in packets:
             end_ms = max(end_ms, b.t1)
@@ -307,5 +328,7 @@ def _deliver(
                 results.append(d)
                 continue
             group = fl.id if fl.destination_type == "s3" else fl.log_group
-            results.append(deliver_to_store(st, fl, recs, lab, seed, log_group=group, target=target))
+            results.append(
+                deliver_to_store(st, fl, recs, lab, seed, log_group=group, target=target)
+            )
     return results

@@ -89,9 +89,7 @@ def lab_view(topology: Any) -> LabView:
     instances = tuple(
         Instance(i.id, i.eni, i.private_ip, i.public_ip) for i in topology.instances()
     )
-    vpc_cidrs = tuple(
-        _cidr_text(c) for v in topology.vpcs.values() for c in v.cidrs
-    )
+    vpc_cidrs = tuple(_cidr_text(c) for v in topology.vpcs.values() for c in v.cidrs)
     subnet_cidrs = tuple(_cidr_text(s.cidr) for s in topology.subnets.values())
     return LabView(
         account=topology.account,

@@ -36,7 +36,8 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 from vpcflow.simulate.labview import LabView
 from vpcflow.simulate.traffic import PROTOCOL_NAMES, SESSION_PORTS, FlowEntry, Traffic
@@ -53,10 +54,50 @@ SESSION_DEFAULTS = {
 # Ports an internet scanner tries most, then anything.
 _SCANNED_PORTS = (22, 22, 22, 23, 80, 443, 445, 3389, 3389, 8080, 3306, 5432, 6379, 5900, 25)
 _PUBLIC_FIRST_OCTETS = (
-    3, 13, 18, 20, 23, 34, 35, 44, 45, 52, 54, 64, 66, 80, 89, 91, 103, 104, 107, 111,
-    118, 121, 139, 141, 143, 157, 159, 162, 164, 167, 170, 178, 185, 188, 193, 194,
-    195, 205, 206, 209, 212, 216, 217,
-)  # fmt: skip
+    3,
+    13,
+    18,
+    20,
+    23,
+    34,
+    35,
+    44,
+    45,
+    52,
+    54,
+    64,
+    66,
+    80,
+    89,
+    91,
+    103,
+    104,
+    107,
+    111,
+    118,
+    121,
+    139,
+    141,
+    143,
+    157,
+    159,
+    162,
+    164,
+    167,
+    170,
+    178,
+    185,
+    188,
+    193,
+    194,
+    195,
+    205,
+    206,
+    209,
+    212,
+    216,
+    217,
+)
 _PUBLIC_SERVERS = (
     ("udp", 53, "8.8.8.8"),
     ("udp", 53, "1.1.1.1"),
@@ -112,8 +153,6 @@ def expand(traffic: Traffic, lab: LabView) -> list[Flow]:
 
 
 def _renumber(flow: Flow, index: int) -> Flow:
-    from dataclasses import replace
-
     return replace(flow, index=index)
 
 
@@ -130,7 +169,7 @@ def _client_port(entry: FlowEntry, r: random.Random, lab: LabView, source: str, 
 
 def _expand_entry(entry: FlowEntry, seed: int, lab: LabView) -> list[Flow]:
     r = rng(seed, entry.index)
-    base = {"entry": entry.index, "label": _label(entry), "line": entry.line}
+    base: dict[str, Any] = {"entry": entry.index, "label": _label(entry), "line": entry.line}
     kind = entry.preset
     if kind == "background":
         return _background(entry, seed, lab)
@@ -235,7 +274,7 @@ def _scan(entry: FlowEntry, r: random.Random, lab: LabView) -> list[Flow]:
     for host in hosts:
         for port in ports:
             i = len(flows)
-            common = {
+            common: dict[str, Any] = {
                 "index": i,
                 "entry": entry.index,
                 "label": _label(entry),
@@ -259,9 +298,7 @@ def _scan(entry: FlowEntry, r: random.Random, lab: LabView) -> list[Flow]:
 def internet_address(r: random.Random, avoid: set[str]) -> str:
     """A plausible public IPv4 address outside the lab's own public IPs."""
     while True:
-        addr = (
-            f"{r.choice(_PUBLIC_FIRST_OCTETS)}.{r.randint(0, 255)}.{r.randint(0, 255)}.{r.randint(1, 254)}"
-        )
+        addr = f"{r.choice(_PUBLIC_FIRST_OCTETS)}.{r.randint(0, 255)}.{r.randint(0, 255)}.{r.randint(1, 254)}"
         if addr not in avoid:
             return addr
 
@@ -272,89 +309,123 @@ def _background(entry: FlowEntry, seed: int, lab: LabView) -> list[Flow]:
     n = round(entry.rate_per_min * entry.duration_ms / 60_000)
     share = entry.internet_share if entry.internet_share is not None else 0.5
     instances = list(lab.instances)
+    if not instances:
+        return []
     public = [i for i in instances if i.public_ip]
     avoid = lab.public_ips()
     times = sorted(r.randrange(max(1, entry.duration_ms)) for _ in range(n))
     flows: list[Flow] = []
+
+    def add(kind: str, at: int, source: str, destination: str, protocol: int, **kw: int) -> None:
+        flows.append(
+            Flow(
+                index=len(flows),
+                entry=entry.index,
+                label=_label(entry),
+                line=entry.line,
+                kind=kind,
+                at_ms=entry.at_ms + at,
+                source=source,
+                destination=destination,
+                protocol=protocol,
+                **kw,
+            )
+        )
+
+    def ping(at: int, source: str, destination: str) -> None:
+        count = r.randint(1, 4)
+        add(
+            "icmp",
+            at,
+            source,
+            destination,
+            1,
+            count=count,
+            bytes=84 * count,
+            reply_bytes=84 * count,
+            duration_ms=(count - 1) * 1000,
+        )
+
     for t in times:
-        internet = r.random() < share or len(instances) < 2
-        base = {
-            "index": len(flows),
-            "entry": entry.index,
-            "label": _label(entry),
-            "line": entry.line,
-            "at_ms": entry.at_ms + t,
-        }
-        if not instances:
-            break
-        if internet:
-            inbound = public and r.random() < 0.7
-            if inbound:
-                target = r.choice(public)
-                assert target.public_ip is not None
+        if r.random() < share or len(instances) < 2:
+            if public and r.random() < 0.7:
+                # the internet knocks: mostly port probes, some pings
+                target = r.choice(public).public_ip or ""
                 src = internet_address(r, avoid)
                 if r.random() < 0.1:
-                    flows.append(
-                        Flow(kind="icmp", source=src, destination=target.public_ip, protocol=1,
-                             count=r.randint(1, 4) , bytes=0, duration_ms=0, **base)
-                    )  # fmt: skip
-                    flows[-1] = _fix_icmp(flows[-1])
-                    continue
-                port = r.choice(_SCANNED_PORTS) if r.random() < 0.6 else r.randint(1, 65535)
-                flows.append(
-                    Flow(kind="probe", source=src, destination=target.public_ip, protocol=6,
-                         port=port, source_port=r.randint(1024, 65535), **base)
-                )  # fmt: skip
+                    ping(t, src, target)
+                else:
+                    port = r.choice(_SCANNED_PORTS) if r.random() < 0.6 else r.randint(1, 65535)
+                    add("probe", t, src, target, 6, port=port, source_port=r.randint(1024, 65535))
                 continue
             client = r.choice(instances)
             lo, hi = lab.ephemeral_range(client.id)
             if r.random() < 0.6:
-                flows.append(
-                    Flow(kind="tcp", source=client.id, destination=internet_address(r, avoid),
-                         protocol=6, port=443, source_port=r.randint(lo, hi),
-                         bytes=r.randint(500, 4000), reply_bytes=int(r.paretovariate(1.2) * 8000),
-                         duration_ms=r.randint(200, 5000), **base)
-                )  # fmt: skip
+                add(
+                    "tcp",
+                    t,
+                    client.id,
+                    internet_address(r, avoid),
+                    6,
+                    port=443,
+                    source_port=r.randint(lo, hi),
+                    bytes=r.randint(500, 4000),
+                    reply_bytes=int(r.paretovariate(1.2) * 8000),
+                    duration_ms=r.randint(200, 5000),
+                )
             else:
-                proto, port, server = r.choice(_PUBLIC_SERVERS)
-                flows.append(
-                    Flow(kind="udp", source=client.id, destination=server, protocol=17, port=port,
-                         source_port=r.randint(lo, hi), count=1, bytes=r.randint(30, 60),
-                         reply_bytes=r.randint(48, 200), **base)
-                )  # fmt: skip
+                _, port, resolver = r.choice(_PUBLIC_SERVERS)
+                add(
+                    "udp",
+                    t,
+                    client.id,
+                    resolver,
+                    17,
+                    port=port,
+                    source_port=r.randint(lo, hi),
+                    bytes=r.randint(30, 60),
+                    reply_bytes=r.randint(48, 200),
+                )
             continue
         client, server = r.sample(instances, 2)
         lo, hi = lab.ephemeral_range(client.id)
         pick = r.random()
         if pick < 0.35:
-            flows.append(
-                Flow(kind="tcp", source=client.id, destination=server.private_ip, protocol=6,
-                     port=443, source_port=r.randint(lo, hi), bytes=r.randint(300, 3000),
-                     reply_bytes=int(r.paretovariate(1.1) * 4000), duration_ms=r.randint(100, 3000),
-                     **base)
-            )  # fmt: skip
+            add(
+                "tcp",
+                t,
+                client.id,
+                server.private_ip,
+                6,
+                port=443,
+                source_port=r.randint(lo, hi),
+                bytes=r.randint(300, 3000),
+                reply_bytes=int(r.paretovariate(1.1) * 4000),
+                duration_ms=r.randint(100, 3000),
+            )
         elif pick < 0.6:
-            flows.append(
-                Flow(kind="tcp", source=client.id, destination=server.private_ip, protocol=6,
-                     port=22, source_port=r.randint(lo, hi), bytes=r.randint(2000, 20000),
-                     reply_bytes=r.randint(4000, 80000), duration_ms=r.randint(5000, 120000), **base)
-            )  # fmt: skip
+            add(
+                "tcp",
+                t,
+                client.id,
+                server.private_ip,
+                6,
+                port=22,
+                source_port=r.randint(lo, hi),
+                bytes=r.randint(2000, 20000),
+                reply_bytes=r.randint(4000, 80000),
+                duration_ms=r.randint(5000, 120000),
+            )
         elif pick < 0.85:
-            flows.append(
-                _fix_icmp(Flow(kind="icmp", source=client.id, destination=server.private_ip,
-                               protocol=1, count=r.randint(1, 5), **base))
-            )  # fmt: skip
+            ping(t, client.id, server.private_ip)
         else:
-            flows.append(
-                Flow(kind="probe", source=client.id, destination=server.private_ip, protocol=6,
-                     port=r.randint(1, 65535), source_port=r.randint(lo, hi), **base)
-            )  # fmt: skip
+            add(
+                "probe",
+                t,
+                client.id,
+                server.private_ip,
+                6,
+                port=r.randint(1, 65535),
+                source_port=r.randint(lo, hi),
+            )
     return flows
-
-
-def _fix_icmp(flow: Flow) -> Flow:
-    """Give an ICMP flow ping's sizes and 1 s spacing for its count."""
-    from dataclasses import replace
-
-    size = 84 * flow.count
-    return replace(flow, bytes=size, reply_bytes=size, duration_ms=(flow.count - 1) * 1000)

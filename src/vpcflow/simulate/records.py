@@ -16,10 +16,12 @@ Rules applied here, each from the specs:
   ICMP records carry ports 0.
 - ``start``/``end`` are the seconds of the first and last packet in the window.
 - ``traffic-path`` only on egress records; ``flow-direction`` on all.
-- NODATA: a covered ENI with no traffic at all in one of its windows inside the
-  simulated span writes one NODATA record (``start``/``end`` = the window;
-  traffic fields ``-``; the ENI's own metadata filled). An ENI whose only
-  traffic in a window was filtered out by the traffic type writes nothing.
+- NODATA: a covered ENI with no traffic at all in one of its windows that
+  *begin* inside the simulated span ``[start, end)`` writes one NODATA record
+  (``start``/``end`` = the window; traffic fields ``-``; the ENI's own metadata
+  filled), so simulations of consecutive spans tile without doubles. An ENI
+  whose only traffic in a window was filtered out by the traffic type writes
+  nothing.
 - Traffic AWS never logs (§7.2: instance metadata, Time Sync, Amazon DNS,
   the VPC router address, DHCP) never becomes a record.
 """
@@ -211,9 +213,9 @@ class RecordBuilder:
             for eni in fl.enis:
                 phase = self.phase_of(fl, eni)
                 w = window_start(span_start_ms, phase, fl.interval)
-                # the span's end is exclusive: a flow ending on a boundary opens no new window
-                last = window_start(max(span_start_ms, span_end_ms - 1), phase, fl.interval)
-                while w <= last:
+                if w * 1000 < span_start_ms:
+                    w += fl.interval  # windows that begin inside [start, end) only
+                while w * 1000 < max(span_end_ms, span_start_ms + 1):
                     if (fl.id, eni, w) not in self._active:
                         out[fl.id].append(
                             FlowRecord(

@@ -4,6 +4,7 @@ A traffic file is YAML (or JSON)::
 
     start: 2025-07-15T11:00:00Z     # ISO 8601; naive times are UTC
     seed: 7                         # optional (default 0): same seed -> same bytes
+    end: 15m                        # optional: simulate (NODATA) until then
     flows:
       - {at: 30s, preset: ping, from: i-2, to: 10.1.1.133}
       - {at: 2m, from: i-1, to: 10.2.0.73, protocol: tcp, port: 22, bytes: 4096}
@@ -41,6 +42,9 @@ Units (decisions where the issue is silent, so a user can predict the numbers):
 - ``source_port``: used exactly as given (sessions ``i`` of a multi-session
   preset use ``source_port + i``); otherwise drawn from the seed in the source's
   ephemeral range.
+- ``end`` (an extension): how long the simulated span lasts, as a duration from
+  ``start`` or an ISO 8601 time; idle ENIs write NODATA records up to it.
+  Default: the last packet (or the end of the last ``background``).
 - ``rate`` (background): flows per minute as a number, or ``N/s``, ``N/min``,
   ``N/h``; ``internet``: the share of background flows that involve an
   internet host (default 0.5).
@@ -50,7 +54,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -68,7 +72,17 @@ _COMMON = {"at", "label"}
 ALLOWED_KEYS: dict[str | None, frozenset[str]] = {
     None: frozenset(
         _COMMON
-        | {"from", "to", "protocol", "port", "source_port", "count", "bytes", "reply_bytes", "duration"}
+        | {
+            "from",
+            "to",
+            "protocol",
+            "port",
+            "source_port",
+            "count",
+            "bytes",
+            "reply_bytes",
+            "duration",
+        }
     ),
     "ping": frozenset(_COMMON | {"preset", "from", "to", "count", "bytes", "interval"}),
     "scan": frozenset(
@@ -142,7 +156,8 @@ class Traffic:
     seed: int = 0
     entries: tuple[FlowEntry, ...] = ()
     path: str = "<string>"
-    flags: dict[str, Any] = field(default_factory=dict)
+    end_ms: int | None = None
+    """``end`` as milliseconds after ``start`` (None: until the last packet)."""
 
     @property
     def start_ms(self) -> int:
@@ -168,10 +183,12 @@ def load_traffic_text(text: str, path: str = "<string>") -> Traffic:
     top = doc.value
     if not isinstance(top, dict):
         raise doc.error("a traffic file is a mapping with 'start' and 'flows'", ())
-    unknown = sorted(set(top) - {"start", "seed", "flows"})
+    unknown = sorted(set(top) - {"start", "seed", "end", "flows"})
     if unknown:
         raise doc.error(
-            f"unknown key {unknown[0]!r} (expected start, seed, flows)", (unknown[0],), key=True
+            f"unknown key {unknown[0]!r} (expected start, seed, end, flows)",
+            (unknown[0],),
+            key=True,
         )
     if "start" not in top:
         raise doc.error("missing 'start' (an ISO 8601 time such as 2025-07-15T11:00:00Z)", ())
@@ -185,7 +202,8 @@ def load_traffic_text(text: str, path: str = "<string>") -> Traffic:
     if not isinstance(flows, list):
         raise doc.error("'flows' must be a list", ("flows",))
     entries = tuple(_entry(i, raw, doc, start) for i, raw in enumerate(flows))
-    return Traffic(start=start, seed=seed, entries=entries, path=path)
+    end_ms = _offset(top["end"], doc, ("end",), start, "end") if "end" in top else None
+    return Traffic(start=start, seed=seed, entries=entries, path=path, end_ms=end_ms)
 
 
 # --- parsing helpers -----------------------------------------------------------------
@@ -265,13 +283,13 @@ def parse_protocol(value: Any) -> int:
 
 
 def parse_ports(value: Any) -> tuple[int, ...]:
-    """A port, ``"a-b"``, or a list of those -> sorted unique ports.
+    """A port, ``"a-b"``, or a list of those -> ports in the order given, each once.
 
-    >>> parse_ports([22, "80-82", 22])
-    (22, 80, 81, 82)
+    >>> parse_ports([443, "20-22", 443])
+    (443, 20, 21, 22)
     """
     items = value if isinstance(value, list) else [value]
-    out: set[int] = set()
+    out: dict[int, None] = {}
     for item in items:
         if isinstance(item, bool):
             raise ValueError("bad port")
@@ -285,10 +303,10 @@ def parse_ports(value: Any) -> tuple[int, ...]:
             hi = int(m.group(2) or lo)
         if not (1 <= lo <= hi <= 65535):
             raise ValueError(f"bad port range {item!r}")
-        out.update(range(lo, hi + 1))
+        out.update(dict.fromkeys(range(lo, hi + 1)))
     if not out:
         raise ValueError("no ports")
-    return tuple(sorted(out))
+    return tuple(out)
 
 
 def _parse_time(value: Any, doc: Located, at: tuple[str | int, ...]) -> datetime:
@@ -309,6 +327,24 @@ def _parse_time(value: Any, doc: Located, at: tuple[str | int, ...]) -> datetime
     return dt.astimezone(UTC)
 
 
+def _offset(value: Any, doc: Located, at: tuple[str | int, ...], start: datetime, what: str) -> int:
+    """A duration after ``start``, or an absolute ISO 8601 time, as milliseconds after ``start``."""
+    if isinstance(value, datetime) or (
+        isinstance(value, str) and re.match(r"^\d{4}-\d\d-\d\d", value)
+    ):
+        when = _parse_time(value, doc, at)
+        delta = (when - start).total_seconds()
+        if delta < 0:
+            raise doc.error(f"'{what}' is before the traffic file's 'start'", at)
+        return round(delta * 1000)
+    try:
+        return parse_duration(value)
+    except ValueError:
+        raise doc.error(
+            f"'{what}' must be a duration from start (e.g. 90s) or an ISO 8601 time", at
+        ) from None
+
+
 def _int(value: Any, doc: Located, at: tuple[str | int, ...], lo: int, hi: int, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
         raise doc.error(f"{what} must be a whole number from {lo} to {hi}", at)
@@ -319,15 +355,18 @@ def _entry(index: int, raw: Any, doc: Located, start: datetime) -> FlowEntry:
     here: tuple[str | int, ...] = ("flows", index)
     line = doc.where(here)[0]
     if not isinstance(raw, dict):
-        raise doc.error("each flow is a mapping such as {at: 30s, preset: ping, from: ..., to: ...}", here)
+        raise doc.error(
+            "each flow is a mapping such as {at: 30s, preset: ping, from: ..., to: ...}", here
+        )
     preset = raw.get("preset")
     if preset is not None:
         if not isinstance(preset, str) or preset not in PRESETS:
-            raise doc.error(f"unknown preset {preset!r} (expected one of {', '.join(PRESETS)})", (*here, "preset"))
+            raise doc.error(
+                f"unknown preset {preset!r} (expected one of {', '.join(PRESETS)})",
+                (*here, "preset"),
+            )
     elif "protocol" not in raw:
-        raise doc.error(
-            f"a flow needs 'protocol' or 'preset' ({', '.join(PRESETS)})", here
-        )
+        raise doc.error(f"a flow needs 'protocol' or 'preset' ({', '.join(PRESETS)})", here)
     allowed = ALLOWED_KEYS[preset]
     for key in raw:
         if key not in allowed:
@@ -344,26 +383,23 @@ def _entry(index: int, raw: Any, doc: Located, start: datetime) -> FlowEntry:
         try:
             return parse_duration(raw[key])
         except ValueError:
-            raise doc.error(f"{key!r} must be a duration such as 90s, 5m or 1m30s", (*here, key)) from None
+            raise doc.error(
+                f"{key!r} must be a duration such as 90s, 5m or 1m30s", (*here, key)
+            ) from None
 
     kw: dict[str, Any] = {"index": index, "line": line, "preset": preset}
-    at = raw.get("at", 0)
-    if isinstance(at, datetime) or (isinstance(at, str) and re.match(r"^\d{4}-\d\d-\d\d", at)):
-        when = _parse_time(at, doc, (*here, "at"))
-        delta = (when - start).total_seconds()
-        if delta < 0:
-            raise doc.error("'at' is before the traffic file's 'start'", (*here, "at"))
-        kw["at_ms"] = round(delta * 1000)
-    else:
-        try:
-            kw["at_ms"] = parse_duration(at)
-        except ValueError:
-            raise doc.error("'at' must be a duration from start (e.g. 90s) or an ISO 8601 time", (*here, "at")) from None
+    kw["at_ms"] = _offset(raw.get("at", 0), doc, (*here, "at"), start, "at")
     for key, attr in (("from", "source"), ("to", "destination")):
         if key in raw:
             value = raw[key]
-            if not isinstance(value, str | int) or isinstance(value, bool) or not str(value).strip():
-                raise doc.error(f"'{key}' must be an instance id, ENI id or IP address", (*here, key))
+            if (
+                not isinstance(value, str | int)
+                or isinstance(value, bool)
+                or not str(value).strip()
+            ):
+                raise doc.error(
+                    f"'{key}' must be an instance id, ENI id or IP address", (*here, key)
+                )
             kw[attr] = str(value).strip()
     if "label" in raw:
         kw["label"] = str(raw["label"])
@@ -378,7 +414,9 @@ def _entry(index: int, raw: Any, doc: Located, start: datetime) -> FlowEntry:
     if "port" in raw:
         kw["port"] = _int(raw["port"], doc, (*here, "port"), 1, 65535, "'port'")
     if "source_port" in raw:
-        kw["source_port"] = _int(raw["source_port"], doc, (*here, "source_port"), 1, 65535, "'source_port'")
+        kw["source_port"] = _int(
+            raw["source_port"], doc, (*here, "source_port"), 1, 65535, "'source_port'"
+        )
     if "count" in raw:
         kw["count"] = _int(raw["count"], doc, (*here, "count"), 1, MAX_COUNT, "'count'")
     for key in ("bytes", "reply_bytes"):
@@ -395,12 +433,16 @@ def _entry(index: int, raw: Any, doc: Located, start: datetime) -> FlowEntry:
         try:
             kw["rate_per_min"] = parse_rate(raw["rate"])
         except ValueError:
-            raise doc.error("'rate' must be flows per minute, e.g. 6, 6/min, 0.5/s", (*here, "rate")) from None
+            raise doc.error(
+                "'rate' must be flows per minute, e.g. 6, 6/min, 0.5/s", (*here, "rate")
+            ) from None
     if "ports" in raw:
         try:
             kw["ports"] = parse_ports(raw["ports"])
         except ValueError as exc:
-            raise doc.error(f"'ports': {exc} (ports 1-65535, ranges like 8000-8010)", (*here, "ports")) from None
+            raise doc.error(
+                f"'ports': {exc} (ports 1-65535, ranges like 8000-8010)", (*here, "ports")
+            ) from None
     if "hosts" in raw:
         hosts = raw["hosts"] if isinstance(raw["hosts"], list) else [raw["hosts"]]
         if not hosts or not all(isinstance(h, str) and h.strip() for h in hosts):
@@ -411,7 +453,9 @@ def _entry(index: int, raw: Any, doc: Located, start: datetime) -> FlowEntry:
     return entry
 
 
-def _check(entry: FlowEntry, raw: dict[str, Any], doc: Located, here: tuple[str | int, ...]) -> None:
+def _check(
+    entry: FlowEntry, raw: dict[str, Any], doc: Located, here: tuple[str | int, ...]
+) -> None:
     """Cross-key rules: what each kind of entry needs."""
     kind = entry.preset
     if kind == "background":
@@ -438,13 +482,24 @@ def _check(entry: FlowEntry, raw: dict[str, Any], doc: Located, here: tuple[str 
     if entry.destination is None:
         raise doc.error("missing 'to' (an instance id, ENI id or address)", here)
     if kind is None:
-        proto = entry.protocol
-        if proto in (6, 17) and entry.port is None:
-            raise doc.error(f"a {PROTOCOL_NAMES[proto]} flow needs 'port'", here)
-        if proto not in (6, 17) and (entry.port is not None or entry.source_port is not None):
+        raw_proto = entry.protocol
+        assert raw_proto is not None
+        if raw_proto in (6, 17) and entry.port is None:
+            raise doc.error(f"a {PROTOCOL_NAMES[raw_proto]} flow needs 'port'", here)
+        if raw_proto not in (6, 17) and (entry.port is not None or entry.source_port is not None):
             at = "port" if entry.port is not None else "source_port"
-            raise doc.error(f"protocol {proto} has no ports", (*here, at))
-        if proto in (1, 58) and entry.bytes is not None and entry.bytes < 28 * (entry.count or 4):
-            raise doc.error("'bytes' of an ICMP flow is the total of the requests: at least 28 per request", (*here, "bytes"))
+            raise doc.error(f"protocol {raw_proto} has no ports", (*here, at))
+        if (
+            raw_proto in (1, 58)
+            and entry.bytes is not None
+            and entry.bytes < 28 * (entry.count or 4)
+        ):
+            raise doc.error(
+                "'bytes' of an ICMP flow is the total of the requests: at least 28 per request",
+                (*here, "bytes"),
+            )
     if kind == "ping" and entry.bytes is not None and entry.bytes < 28 * (entry.count or 4):
-        raise doc.error("'bytes' of a ping is the total of the requests: at least 28 per request", (*here, "bytes"))
+        raise doc.error(
+            "'bytes' of a ping is the total of the requests: at least 28 per request",
+            (*here, "bytes"),
+        )

@@ -1,0 +1,1 @@
+"""SQL dialects of the Logs Insights compiler: a portable base and engine overrides."""

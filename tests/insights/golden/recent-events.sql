@@ -1,0 +1,26 @@
+SELECT
+  "timestamp" AS "@timestamp",
+  CONCAT_WS(
+    ' ',
+    COALESCE(CAST("version" AS TEXT), '-'),
+    COALESCE(CAST("account_id" AS TEXT), '-'),
+    COALESCE(CAST("interface_id" AS TEXT), '-'),
+    COALESCE(CAST("srcaddr" AS TEXT), '-'),
+    COALESCE(CAST("dstaddr" AS TEXT), '-'),
+    COALESCE(CAST("srcport" AS TEXT), '-'),
+    COALESCE(CAST("dstport" AS TEXT), '-'),
+    COALESCE(CAST("protocol" AS TEXT), '-'),
+    COALESCE(CAST("packets" AS TEXT), '-'),
+    COALESCE(CAST("bytes" AS TEXT), '-'),
+    COALESCE(CAST("start" AS TEXT), '-'),
+    COALESCE(CAST("end" AS TEXT), '-'),
+    COALESCE(CAST("action" AS TEXT), '-'),
+    COALESCE(CAST("log_status" AS TEXT), '-')
+  ) AS "@message",
+  "log_stream" AS "@logStream",
+  '123456789012:/vpcflow/lab' AS "@log"
+FROM flow_logs
+ORDER BY
+  "timestamp" DESC,
+  rowid ASC
+LIMIT 20
