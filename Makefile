@@ -35,7 +35,10 @@ unit: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
-	$(BIN)/python -m bench.run_all
+	$(BIN)/python -m bench.generate
+	$(BIN)/python -m bench.ingest
+	$(BIN)/python -m bench.query
+	$(BIN)/python -m bench.reach
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache .mypy_cache .ruff_cache

@@ -138,8 +138,9 @@ def register(app: typer.Typer) -> None:
             print_table(result.fields, result.text_rows())
             sys.stdout.flush()  # the table before the note on stderr
             s = result.statistics
+            n = result.table.num_rows
             note = (
-                f"{result.table.num_rows} rows; {int(s.get('recordsMatched', 0)):,} of "
+                f"{n:,} row{'' if n == 1 else 's'}; {int(s.get('recordsMatched', 0)):,} of "
                 f"{int(s.get('recordsScanned', 0)):,} records matched"
             )
             sys.stderr.write(note + "\n")

@@ -855,8 +855,9 @@ class Exprs:
             if p == 32:
                 return exp.EQ(this=s.copy(), expression=lit(str(net.network_address)))
             # cheap prefix test first; the rest is then checked on candidates only
-            prefix = self.d.starts_with(s.copy(), lit(".".join(octets) + "."))
-            return exp.and_(prefix, self.d.ipv4_rest_valid(s.copy(), p // 8))
+            text = ".".join(octets) + "."
+            prefix = self.d.starts_with(s.copy(), lit(text))
+            return exp.and_(prefix, self.d.ipv4_rest_valid(s.copy(), p // 8, len(text)))
         lo, hi = int(net.network_address), int(net.broadcast_address)
         number = self.d.ipv4_number(s.copy())
         return exp.and_(valid, exp.Between(this=number, low=lit(lo), high=lit(hi)))

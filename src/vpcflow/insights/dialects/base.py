@@ -252,9 +252,9 @@ class Dialect:
         assert total is not None
         return total
 
-    def ipv4_rest_valid(self, e: exp.Expr, known: int) -> exp.Expr:
-        """``e`` is a valid dotted IPv4 address, given its first ``known`` octets
-        were already matched literally (``starts_with(e, '10.1.')``)."""
+    def ipv4_rest_valid(self, e: exp.Expr, known: int, prefix_len: int) -> exp.Expr:
+        """``e`` is a valid dotted IPv4 address, given that its first ``known``
+        octets, ``prefix_len`` characters with the dot, were matched literally."""
         return self.regex_full(e, IPV4_RE)
 
     def ipv6_hex(self, e: exp.Expr) -> exp.Expr:

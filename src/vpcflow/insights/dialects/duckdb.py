@@ -82,22 +82,24 @@ class DuckDBDialect(Dialect):
     def add_months(self, ts: exp.Expr, months: int) -> exp.Expr:
         return exp.Add(this=ts, expression=fn("to_months", lit(months)))
 
-    def ipv4_rest_valid(self, e: exp.Expr, known: int) -> exp.Expr:
+    def ipv4_rest_valid(self, e: exp.Expr, known: int, prefix_len: int) -> exp.Expr:
         # Each remaining octet must survive a text -> UTINYINT -> text round trip
         # (0-255, digits only, no leading zeros) and there is no fifth part: about
         # 4x cheaper than the full IPv4 regex on the rows the prefix test kept.
-        tests: list[exp.Expr] = []
-        for i in range(known + 1, 5):
-            part = exp.SplitPart(this=e.copy(), delimiter=lit("."), part_index=lit(i))
-            octet = exp.TryCast(this=part, to=exp.DataType.build("UTINYINT", dialect="duckdb"))
-            tests.append(exp.EQ(this=cast(octet, "VARCHAR"), expression=part.copy()))
-        tests.append(
-            exp.EQ(
-                this=exp.SplitPart(this=e.copy(), delimiter=lit("."), part_index=lit(5)),
-                expression=lit(""),
-            )
-        )
+        if known == 3:  # one octet left: the text after the prefix
+            tail = exp.Substring(this=e.copy(), start=lit(prefix_len + 1))
+            return self._octet(tail)
+        tests = [
+            self._octet(exp.SplitPart(this=e.copy(), delimiter=lit("."), part_index=lit(i)))
+            for i in range(known + 1, 5)
+        ]
+        fifth = exp.SplitPart(this=e.copy(), delimiter=lit("."), part_index=lit(5))
+        tests.append(exp.EQ(this=fifth, expression=lit("")))
         return exp.and_(*tests)
+
+    def _octet(self, text: exp.Expr) -> exp.Expr:
+        octet = exp.TryCast(this=text, to=exp.DataType.build("UTINYINT", dialect="duckdb"))
+        return exp.EQ(this=cast(octet, "VARCHAR"), expression=text.copy())
 
     def ipv6_hex(self, e: exp.Expr) -> exp.Expr:
         # Replace an embedded dotted IPv4 tail by two hex groups, split at '::',
