@@ -71,7 +71,7 @@ def test_many_files_with_skipped_and_failed_neighbours(tmp_path: Path) -> None:
             ("e.log.gz", 4, 300, 303),
         ]
         # settings restored; the WAL was checkpointed into the database file
-        assert store.con.execute("SELECT current_setting('max_vacuum_tasks')").fetchone() == (100,)
+        assert store.con.execute("SELECT current_setting('max_vacuum_tasks')").fetchone() == (0,)
         assert store.con.execute(
             "SELECT current_setting('preserve_insertion_order')"
         ).fetchone() == (True,)

@@ -108,16 +108,28 @@ def ingest(
     # DuckDB's checkpoint "vacuum" merges such neighbours by rewriting (decompressing
     # and recompressing) the whole table: at close after 10 M records that took 18 s
     # and 6 GB of RSS. Without vacuum the checkpoint only writes metadata; the cost
-    # is one short row group per file. Checkpoint here, while the setting and the
-    # memory limit hold, so closing the store has nothing left to do.
+    # is one short row group per file. (Store() already turns it off; a connection
+    # handed in by someone else may not have.) Checkpoint here, while the memory
+    # limit holds, so closing the store has nothing left to do.
     vacuum = store.con.execute("SELECT current_setting('max_vacuum_tasks')").fetchone()
     store.con.execute("SET max_vacuum_tasks = 0")
+    replaced: list[int] = []  # ids of earlier loads deleted by --force
     try:
         _ingest_all(
-            store, sources, summary, total, log_group, flow_fmt, force, generic, exact, progress
+            store,
+            sources,
+            summary,
+            total,
+            log_group,
+            flow_fmt,
+            force,
+            generic,
+            exact,
+            progress,
+            replaced,
         )
     finally:
-        _checkpoint(store, vacuum=force)
+        _checkpoint(store, vacuum=bool(replaced))
         if vacuum is not None:
             store.con.execute(f"SET max_vacuum_tasks = {int(vacuum[0])}")
         store.con.execute("RESET preserve_insertion_order")
@@ -132,8 +144,8 @@ def ingest(
 def _checkpoint(store: Store, *, vacuum: bool) -> None:
     """Best-effort CHECKPOINT (it fails if another connection has a transaction open).
 
-    With ``vacuum`` (``--force`` may have deleted earlier rows) the space is
-    reclaimed, which needs the rewrite; otherwise row groups are kept as written.
+    With ``vacuum`` (``--force`` deleted earlier rows) the space is reclaimed,
+    which needs the rewrite; otherwise row groups are kept as written.
     """
     import duckdb
 
@@ -158,6 +170,7 @@ def _ingest_all(
     generic: bool,
     exact: bool,
     progress: Callable[..., None] | None,
+    replaced: list[int],
 ) -> None:
     ahead = _ParseAhead(sources, flow_fmt or DEFAULT_FORMAT, exact, enabled=not generic)
     try:
@@ -173,6 +186,7 @@ def _ingest_all(
             exact,
             progress,
             ahead,
+            replaced,
         )
     finally:
         ahead.close()
@@ -190,6 +204,7 @@ def _ingest_each(
     exact: bool,
     progress: Callable[..., None] | None,
     ahead: _ParseAhead,
+    replaced: list[int],
 ) -> None:
     done_bytes = 0
     done_records = 0
@@ -227,6 +242,7 @@ def _ingest_each(
                 tick=tick,
                 ahead=ahead,
                 n=n,
+                replaced=replaced,
             )
         finally:
             ahead.drop(n)  # not consumed: the file was skipped or failed early
@@ -250,6 +266,7 @@ def _ingest_source(
     tick: Callable[[int, int], None],
     ahead: _ParseAhead | None = None,
     n: int = 0,
+    replaced: list[int] | None = None,
 ) -> FileResult:
     from vpcflow.store import catalog
     from vpcflow.store.writer import FileWrite
@@ -311,6 +328,8 @@ def _ingest_source(
                 _load_text(w, src, fmt or DEFAULT_FORMAT, exact, result, tick, ahead, n)
             result.seconds = time.perf_counter() - t0
             w.commit(result)
+        if replaced is not None:
+            replaced.extend(existing)
     except VpcflowError as exc:
         if isinstance(exc, InputError) and exc.path is None:
             exc.path = src.path

@@ -46,6 +46,13 @@ class Store:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise StoreError(f"{self.path}: cannot open store: {first}") from None
         self.con.execute("SET TimeZone='UTC'")
+        if not read_only:
+            # Each ingested file commits on its own and leaves a short row group behind.
+            # DuckDB's checkpoint vacuum would merge them by rewriting the whole table at
+            # the next checkpoint after *any* write (18 s and 6 GB of RSS at close after
+            # 10 M records). The store keeps row groups as written; only an ingest that
+            # deleted rows (``--force``) vacuums (see ``ingest.pipeline._checkpoint``).
+            self.con.execute("SET max_vacuum_tasks = 0")
         if read_only:
             if "flow_logs" not in self._tables():
                 self.con.close()
