@@ -43,7 +43,7 @@ def engine_threads() -> int:
 
     On the 2-core benchmark machine, hash aggregation over ~10M groups (the
     "top 10 byte transfers" query on 10M records) took 1.09 s with 2 threads
-    and 0.69 s with 3 (docs/bench/query.md): more threads than cores overlap
+    and 0.69 s with 3 (bench/README.md): more threads than cores overlap
     the aggregation's memory stalls.
     """
     return max(2, (os.cpu_count() or 2) * 3 // 2)

@@ -4,7 +4,7 @@ Every problem is recorded with the path of the offending key (for example
 ``("instances", 3, "private_ip")``), the resource id and the key; the loader
 turns paths into file lines. All problems are collected, not just the first.
 
-Decisions where topology.md is silent (also in docs/readme/30-lab.md):
+Decisions where topology.md is silent (also in README.md, "The VPC lab"):
 
 - A CIDR with host bits set (``10.1.0.5/16``) is canonicalised with a warning.
 - tcp/udp rules without ``ports`` cover every port (the console's "All TCP").

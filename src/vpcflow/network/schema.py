@@ -5,7 +5,7 @@ required, which values are enumerations. Everything that needs more than one
 resource (references, CIDR containment and overlap, duplicate ids) is checked
 by ``loader.py`` when it builds the :class:`~vpcflow.network.topology.Topology`.
 
-Extensions to topology.md (each optional, each documented in docs/readme/30-lab.md):
+Extensions to topology.md (each optional, each documented in README.md, "The VPC lab"):
 ``name``/``description`` at the top level; ``source_dest_check`` on instances
 and network interfaces (default true: needed to model appliances); ``eni`` on
 NAT gateways (the id of its interface, generated otherwise); the full peering
