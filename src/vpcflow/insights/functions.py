@@ -1,7 +1,7 @@
 """The function table of Logs Insights (spec §5): names, arity, kind, literal arguments.
 
 The parser uses it to report ``UNKNOWN_FUNCTION`` and ``ARITY_ERROR`` at the
-call; the compiler (``insights/expressions.py``) holds one ``fn_<name>``
+call; the compiler (``insights/expressions.py``, on top of ``insights/expr_core.py``) holds one ``fn_<name>``
 lowering per entry. Names are case-insensitive and stored lower-case.
 
 ``literal`` lists argument positions that must be literals of a given kind:
