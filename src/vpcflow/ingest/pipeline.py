@@ -357,6 +357,10 @@ def _first_line(exc: BaseException) -> str:
 
 _END = object()
 
+# Rows per INSERT of parsed text: bounds memory (~100 MB of Arrow) while giving
+# DuckDB a table it can scan on several threads.
+INSERT_BATCH_ROWS = 500_000
+
 
 class _Failure:
     def __init__(self, exc: BaseException) -> None:
@@ -501,8 +505,19 @@ def _load_text(
                         return
                     batch = nxt[1]
 
-            data = pa.RecordBatchReader.from_batches(flow_schema(seg_fmt), segment(item[1]))
-            w.insert_flow(seg_fmt, data)
+            # Insert whole Arrow tables of up to INSERT_BATCH_ROWS rows, not a stream:
+            # DuckDB scans a table on all its threads but a stream on one.
+            schema = flow_schema(seg_fmt)
+            group: list[pa.RecordBatch] = []
+            rows = 0
+            for batch in segment(item[1]):
+                group.append(batch)
+                rows += batch.num_rows
+                if rows >= INSERT_BATCH_ROWS:
+                    w.insert_flow(seg_fmt, pa.Table.from_batches(group, schema))
+                    group, rows = [], 0
+            if group:
+                w.insert_flow(seg_fmt, pa.Table.from_batches(group, schema))
     finally:
         parse.close()
     st = reader.stats
