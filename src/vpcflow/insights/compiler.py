@@ -213,7 +213,7 @@ class Compiler:
         return Compiled(
             text=self.q.text,
             tree=tree,
-            sql=self.d.sql(tree),
+            sql=self.d.sql(tree, copy=False),
             columns=columns,
             cap=cap,
             warnings=self.env.warnings,
