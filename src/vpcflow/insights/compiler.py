@@ -278,13 +278,18 @@ class Compiler:
 
     def message_expr(self, groups: list[LogGroup]) -> exp.Expr:
         """``@message`` of a flow record, rebuilt from its format (NULL shown as ``-``)."""
-        present = {c for c, _ in self.catalog.flow_columns}
+        types = dict(self.catalog.flow_columns)
         formats = self.catalog.formats_of([g for g in groups if g.kind == FLOW])
         rendered: list[tuple[int, exp.Expr]] = []
         for fid, columns in sorted(formats.items()):
             parts: list[exp.Expr] = []
             for c in columns:
-                value = cast(col(c), "VARCHAR") if c in present else exp.Null()
+                if c not in types:
+                    value: exp.Expr = exp.Null()
+                elif str(types[c]).upper() == "VARCHAR":
+                    value = col(c)  # already text: a CAST would only cost DuckDB planning time
+                else:
+                    value = cast(col(c), "VARCHAR")
                 parts.append(exp.Coalesce(this=value, expressions=[lit("-")]))
             rendered.append((fid, self.d.join_text(" ", parts)))
         if not rendered:

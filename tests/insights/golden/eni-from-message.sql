@@ -5,10 +5,10 @@ SELECT
         CONCAT_WS(
           ' ',
           COALESCE(CAST("version" AS TEXT), '-'),
-          COALESCE(CAST("account_id" AS TEXT), '-'),
-          COALESCE(CAST("interface_id" AS TEXT), '-'),
-          COALESCE(CAST("srcaddr" AS TEXT), '-'),
-          COALESCE(CAST("dstaddr" AS TEXT), '-'),
+          COALESCE("account_id", '-'),
+          COALESCE("interface_id", '-'),
+          COALESCE("srcaddr", '-'),
+          COALESCE("dstaddr", '-'),
           COALESCE(CAST("srcport" AS TEXT), '-'),
           COALESCE(CAST("dstport" AS TEXT), '-'),
           COALESCE(CAST("protocol" AS TEXT), '-'),
@@ -16,8 +16,8 @@ SELECT
           COALESCE(CAST("bytes" AS TEXT), '-'),
           COALESCE(CAST("start" AS TEXT), '-'),
           COALESCE(CAST("end" AS TEXT), '-'),
-          COALESCE(CAST("action" AS TEXT), '-'),
-          COALESCE(CAST("log_status" AS TEXT), '-')
+          COALESCE("action", '-'),
+          COALESCE("log_status", '-')
         ),
         '(eni-.*?) '
       )
@@ -25,10 +25,10 @@ SELECT
         CONCAT_WS(
           ' ',
           COALESCE(CAST("version" AS TEXT), '-'),
-          COALESCE(CAST("account_id" AS TEXT), '-'),
-          COALESCE(CAST("interface_id" AS TEXT), '-'),
-          COALESCE(CAST("srcaddr" AS TEXT), '-'),
-          COALESCE(CAST("dstaddr" AS TEXT), '-'),
+          COALESCE("account_id", '-'),
+          COALESCE("interface_id", '-'),
+          COALESCE("srcaddr", '-'),
+          COALESCE("dstaddr", '-'),
           COALESCE(CAST("srcport" AS TEXT), '-'),
           COALESCE(CAST("dstport" AS TEXT), '-'),
           COALESCE(CAST("protocol" AS TEXT), '-'),
@@ -36,8 +36,8 @@ SELECT
           COALESCE(CAST("bytes" AS TEXT), '-'),
           COALESCE(CAST("start" AS TEXT), '-'),
           COALESCE(CAST("end" AS TEXT), '-'),
-          COALESCE(CAST("action" AS TEXT), '-'),
-          COALESCE(CAST("log_status" AS TEXT), '-')
+          COALESCE("action", '-'),
+          COALESCE("log_status", '-')
         ),
         '(eni-.*?) ',
         ['g1']
@@ -48,10 +48,10 @@ SELECT
   CONCAT_WS(
     ' ',
     COALESCE(CAST("version" AS TEXT), '-'),
-    COALESCE(CAST("account_id" AS TEXT), '-'),
-    COALESCE(CAST("interface_id" AS TEXT), '-'),
-    COALESCE(CAST("srcaddr" AS TEXT), '-'),
-    COALESCE(CAST("dstaddr" AS TEXT), '-'),
+    COALESCE("account_id", '-'),
+    COALESCE("interface_id", '-'),
+    COALESCE("srcaddr", '-'),
+    COALESCE("dstaddr", '-'),
     COALESCE(CAST("srcport" AS TEXT), '-'),
     COALESCE(CAST("dstport" AS TEXT), '-'),
     COALESCE(CAST("protocol" AS TEXT), '-'),
@@ -59,8 +59,8 @@ SELECT
     COALESCE(CAST("bytes" AS TEXT), '-'),
     COALESCE(CAST("start" AS TEXT), '-'),
     COALESCE(CAST("end" AS TEXT), '-'),
-    COALESCE(CAST("action" AS TEXT), '-'),
-    COALESCE(CAST("log_status" AS TEXT), '-')
+    COALESCE("action", '-'),
+    COALESCE("log_status", '-')
   ) AS "@message"
 FROM (
   SELECT

@@ -3,10 +3,10 @@ SELECT
   CONCAT_WS(
     ' ',
     COALESCE(CAST("version" AS TEXT), '-'),
-    COALESCE(CAST("account_id" AS TEXT), '-'),
-    COALESCE(CAST("interface_id" AS TEXT), '-'),
-    COALESCE(CAST("srcaddr" AS TEXT), '-'),
-    COALESCE(CAST("dstaddr" AS TEXT), '-'),
+    COALESCE("account_id", '-'),
+    COALESCE("interface_id", '-'),
+    COALESCE("srcaddr", '-'),
+    COALESCE("dstaddr", '-'),
     COALESCE(CAST("srcport" AS TEXT), '-'),
     COALESCE(CAST("dstport" AS TEXT), '-'),
     COALESCE(CAST("protocol" AS TEXT), '-'),
@@ -14,8 +14,8 @@ SELECT
     COALESCE(CAST("bytes" AS TEXT), '-'),
     COALESCE(CAST("start" AS TEXT), '-'),
     COALESCE(CAST("end" AS TEXT), '-'),
-    COALESCE(CAST("action" AS TEXT), '-'),
-    COALESCE(CAST("log_status" AS TEXT), '-')
+    COALESCE("action", '-'),
+    COALESCE("log_status", '-')
   ) AS "@message",
   STRUCT_EXTRACT("parse", 'g1') AS "account_id",
   STRUCT_EXTRACT("parse", 'g2') AS "vpc_id",
@@ -52,10 +52,10 @@ FROM (
         CONCAT_WS(
           ' ',
           COALESCE(CAST("version" AS TEXT), '-'),
-          COALESCE(CAST("account_id" AS TEXT), '-'),
-          COALESCE(CAST("interface_id" AS TEXT), '-'),
-          COALESCE(CAST("srcaddr" AS TEXT), '-'),
-          COALESCE(CAST("dstaddr" AS TEXT), '-'),
+          COALESCE("account_id", '-'),
+          COALESCE("interface_id", '-'),
+          COALESCE("srcaddr", '-'),
+          COALESCE("dstaddr", '-'),
           COALESCE(CAST("srcport" AS TEXT), '-'),
           COALESCE(CAST("dstport" AS TEXT), '-'),
           COALESCE(CAST("protocol" AS TEXT), '-'),
@@ -63,8 +63,8 @@ FROM (
           COALESCE(CAST("bytes" AS TEXT), '-'),
           COALESCE(CAST("start" AS TEXT), '-'),
           COALESCE(CAST("end" AS TEXT), '-'),
-          COALESCE(CAST("action" AS TEXT), '-'),
-          COALESCE(CAST("log_status" AS TEXT), '-')
+          COALESCE("action", '-'),
+          COALESCE("log_status", '-')
         ),
         '(?s)(.*?) (.*?) (.*?) (.*?) (.*?) (.*?) (.*?) (.*?) (.*?) (.*?) (.*?) (.*?) (.*?) (.*?) (.*?) (.*?) (.*?) (.*?) (.*?) (.*?) (.*?) (.*?) (.*?) (.*?) (.*?) (.*?) (.*)'
       )
@@ -72,10 +72,10 @@ FROM (
         CONCAT_WS(
           ' ',
           COALESCE(CAST("version" AS TEXT), '-'),
-          COALESCE(CAST("account_id" AS TEXT), '-'),
-          COALESCE(CAST("interface_id" AS TEXT), '-'),
-          COALESCE(CAST("srcaddr" AS TEXT), '-'),
-          COALESCE(CAST("dstaddr" AS TEXT), '-'),
+          COALESCE("account_id", '-'),
+          COALESCE("interface_id", '-'),
+          COALESCE("srcaddr", '-'),
+          COALESCE("dstaddr", '-'),
           COALESCE(CAST("srcport" AS TEXT), '-'),
           COALESCE(CAST("dstport" AS TEXT), '-'),
           COALESCE(CAST("protocol" AS TEXT), '-'),
@@ -83,8 +83,8 @@ FROM (
           COALESCE(CAST("bytes" AS TEXT), '-'),
           COALESCE(CAST("start" AS TEXT), '-'),
           COALESCE(CAST("end" AS TEXT), '-'),
-          COALESCE(CAST("action" AS TEXT), '-'),
-          COALESCE(CAST("log_status" AS TEXT), '-')
+          COALESCE("action", '-'),
+          COALESCE("log_status", '-')
         ),
         '(?s)(.*?) (.*?) (.*?) (.*?) (.*?) (.*?) (.*?) (.*?) (.*?) (.*?) (.*?) (.*?) (.*?) (.*?) (.*?) (.*?) (.*?) (.*?) (.*?) (.*?) (.*?) (.*?) (.*?) (.*?) (.*?) (.*?) (.*)',
         [

@@ -3,10 +3,10 @@ SELECT
   CONCAT_WS(
     ' ',
     COALESCE(CAST("version" AS TEXT), '-'),
-    COALESCE(CAST("account_id" AS TEXT), '-'),
-    COALESCE(CAST("interface_id" AS TEXT), '-'),
-    COALESCE(CAST("srcaddr" AS TEXT), '-'),
-    COALESCE(CAST("dstaddr" AS TEXT), '-'),
+    COALESCE("account_id", '-'),
+    COALESCE("interface_id", '-'),
+    COALESCE("srcaddr", '-'),
+    COALESCE("dstaddr", '-'),
     COALESCE(CAST("srcport" AS TEXT), '-'),
     COALESCE(CAST("dstport" AS TEXT), '-'),
     COALESCE(CAST("protocol" AS TEXT), '-'),
@@ -14,8 +14,8 @@ SELECT
     COALESCE(CAST("bytes" AS TEXT), '-'),
     COALESCE(CAST("start" AS TEXT), '-'),
     COALESCE(CAST("end" AS TEXT), '-'),
-    COALESCE(CAST("action" AS TEXT), '-'),
-    COALESCE(CAST("log_status" AS TEXT), '-')
+    COALESCE("action", '-'),
+    COALESCE("log_status", '-')
   ) AS "@message",
   "log_stream" AS "@logStream",
   '123456789012:/vpcflow/lab' AS "@log"
