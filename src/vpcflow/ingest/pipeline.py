@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from vpcflow.errors import FormatError, InputError, VpcflowError
 from vpcflow.ingest.discover import Source, discover, sha256_file
@@ -368,13 +368,40 @@ class _Failure:
 
 
 def _open_text(src: Source) -> tuple[Any, Any]:
-    """(decompressed stream, raw file) — the raw file's tell() drives the progress bar."""
-    import pyarrow as pa
+    """(decompressed stream, raw file) — the raw file's tell() drives the progress bar.
 
-    raw = pa.OSFile(str(src.local), "rb")
+    gzip goes through ISA-L (``isal``): 2.5x faster than zlib on this machine
+    (0.16 s against 0.41 s per million records), with the GIL released, and
+    concatenated members read as one stream like the ``gzip`` module does.
+    """
+    raw = open(src.local, "rb")  # noqa: SIM115 - closed by _Parse.close
     if src.gzip:
-        return pa.CompressedInputStream(raw, "gzip"), raw
+        from isal import igzip
+
+        return _Gunzip(igzip.IGzipFile(fileobj=raw, mode="rb")), raw
     return raw, raw
+
+
+class _Gunzip:
+    """An ISA-L gzip reader whose corrupt-data errors are ``OSError`` like the ``gzip`` module's
+    (``IsalError`` derives from ``Exception`` only), so a broken file is reported, not raised."""
+
+    def __init__(self, gz: Any) -> None:
+        self.gz = gz
+
+    def read(self, size: int = -1) -> bytes:
+        from isal import igzip_lib
+
+        # isal's stub declares IsalError as an instance, not a class
+        corrupt = cast("type[Exception]", igzip_lib.IsalError)
+        try:
+            data: bytes = self.gz.read(size)
+        except corrupt as exc:
+            raise OSError(f"corrupt gzip data: {exc}") from None
+        return data
+
+    def close(self) -> None:
+        self.gz.close()
 
 
 class _Parse:
@@ -415,6 +442,8 @@ class _Parse:
         self.stop.set()
         self.thread.join()
         self.stream.close()
+        if self.raw is not self.stream:
+            self.raw.close()
 
 
 class _ParseAhead:

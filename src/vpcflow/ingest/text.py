@@ -93,13 +93,14 @@ def iter_chunks(stream: BinaryIO | Any, size: int = CHUNK_BYTES) -> Iterator[byt
             if carry:
                 yield carry
             return
-        data = carry + buf if carry else bytes(buf)
-        cut = data.rfind(b"\n") + 1
+        cut = buf.rfind(b"\n") + 1
         if cut == 0:
-            carry = data
+            carry += buf
             continue
-        carry = data[cut:]
-        yield data[:cut]
+        # one copy of the chunk: the carried partial line plus this buffer's whole lines
+        view = memoryview(buf)
+        yield carry + view[:cut] if carry else bytes(view[:cut])
+        carry = bytes(view[cut:])
 
 
 def _count_lines(chunk: bytes) -> int:
@@ -236,7 +237,12 @@ class TextReader:
         try:
             table = pcsv.read_csv(
                 pa.BufferReader(chunk),
-                read_options=pcsv.ReadOptions(column_names=names, block_size=1 << 20),
+                # One block, one thread: the chunk is already a unit of work, and the
+                # other core is busy with DuckDB's insert. Half the CPU of 1 MB blocks
+                # on Arrow's thread pool, and no chunks to combine afterwards.
+                read_options=pcsv.ReadOptions(
+                    column_names=names, block_size=len(chunk) + 1, use_threads=False
+                ),
                 parse_options=pcsv.ParseOptions(
                     delimiter=" ",
                     quote_char=False,

@@ -86,47 +86,54 @@ class Validated:
 
 
 def validate_strings(strings: pa.RecordBatch, fmt: FlowFormat, lines: pa.Array) -> Validated:
-    """Type and check a batch of string columns; route doubtful rows to the exact parser."""
+    """Type and check a batch of string columns; route doubtful rows to the exact parser.
+
+    Each column is first checked as a whole with a few kernels and aggregates
+    (all decimal, longest value, largest number, every text printable): real
+    flow logs pass, and then no per-row mask is built or combined. A column that
+    fails falls back to the per-row checks, which find the rows to hand back.
+    """
     import pyarrow as pa
     import pyarrow.compute as pc
 
     schema = flow_schema(fmt)
-    ok: Any = None
+    masks: list[Any] = []  # per-row "ok" masks of the columns that need one
     ms_row: Any = None
     values: list[Any] = []
     open_checks: list[tuple[str, Any, frozenset[str]]] = []
     for i, f in enumerate(fmt.fields):
         c = strings.column(i)
         if f.is_integer:
-            good = pc.and_(pc.ascii_is_decimal(c), pc.less_equal(pc.binary_length(c), 18))
-            v = pc.cast(pc.if_else(good, c, pa.scalar(None, pa.string())), pa.int64())
-            if f.token in TIME_TOKENS:
-                is_ms = pc.greater(v, MS_TIMESTAMP_THRESHOLD)
-                v = pc.if_else(is_ms, pc.divide(v, 1000), v)
-                is_ms = pc.fill_null(is_ms, False)
+            v, col_ok, is_ms = _check_integers(c, f)
+            if is_ms is not None:
                 ms_row = is_ms if ms_row is None else pc.or_(ms_row, is_ms)
-            col_ok = pc.or_kleene(pc.is_null(c), pc.and_(good, pc.less_equal(v, f.upper_bound)))
-            values.append(v)
         else:
-            cond = pc.and_(pc.ascii_is_printable(c), pc.greater(pc.binary_length(c), 0))
-            if f.token == "action":
-                cond = pc.and_(cond, pc.is_in(c, value_set=pa.array(sorted(ACTIONS))))
-            elif f.token == "log-status":
-                cond = pc.and_(cond, pc.is_in(c, value_set=pa.array(sorted(LOG_STATUSES))))
-            elif f.token in OPEN_ENUMS:
+            v, col_ok = c, _check_text(c, f)
+            if f.token in OPEN_ENUMS:
                 open_checks.append((f.token, c, OPEN_ENUMS[f.token]))
-            col_ok = pc.or_kleene(pc.is_null(c), cond)
-            values.append(c)
-        ok = col_ok if ok is None else pc.and_(ok, col_ok)
+        values.append(v)
+        if col_ok is not None:
+            masks.append(col_ok)
     n = strings.num_rows
-    if ok is None:  # a format always has a field; keep mypy and empty formats honest
-        ok = pa.array([True] * n, type=pa.bool_())
     if ms_row is None:
         ms_row = pa.array([False] * n, type=pa.bool_()) if n else pa.array([], type=pa.bool_())
-    ok = pc.fill_null(ok, False)
-    arrays = [pc.cast(pc.filter(v, ok), schema.field(i).type) for i, v in enumerate(values)]
-    arrays.append(pc.filter(lines, ok))
-    ms_ok = pc.filter(ms_row, ok)
+    ok: Any = None
+    for m in masks:
+        ok = m if ok is None else pc.and_(ok, m)
+    if ok is not None:
+        ok = pc.fill_null(ok, False)
+        if pc.all(ok).as_py() is not False:
+            ok = None  # every row passed after all
+    if ok is None:
+        arrays = [pc.cast(v, schema.field(i).type) for i, v in enumerate(values)]
+        arrays.append(lines)
+        ms_ok = ms_row
+        bad = pa.array([], type=pa.int64())
+    else:
+        arrays = [pc.cast(pc.filter(v, ok), schema.field(i).type) for i, v in enumerate(values)]
+        arrays.append(pc.filter(lines, ok))
+        ms_ok = pc.filter(ms_row, ok)
+        bad = pc.indices_nonzero(pc.invert(ok))
     arrays.append(ms_ok)
     batch = pa.RecordBatch.from_arrays(arrays, schema=schema)
     warnings: Counter[str] = Counter()
@@ -134,14 +141,65 @@ def validate_strings(strings: pa.RecordBatch, fmt: FlowFormat, lines: pa.Array) 
     if ms_count:
         warnings[MS_WARNING] += ms_count
     for token, c, known in open_checks:
-        kept = pc.filter(c, ok)
+        kept = c if ok is None else pc.filter(c, ok)
         known_mask = pc.is_in(kept, value_set=pa.array(sorted(known)))
         unknown = pc.filter(kept, pc.and_(pc.is_valid(kept), pc.invert(known_mask)))
         if len(unknown):
             for item in pc.value_counts(unknown).to_pylist():
                 warnings[open_enum_warning(token, item["values"])] += item["counts"]
-    bad = pc.indices_nonzero(pc.invert(ok))
     return Validated(batch, bad, warnings)
+
+
+def _check_integers(c: pa.Array, f: Any) -> tuple[Any, Any, Any]:
+    """(int64 values, per-row ok mask or None when all pass, ms flags or None)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    is_time = f.token in TIME_TOKENS
+    decimal = pc.ascii_is_decimal(c)
+    longest = pc.max(pc.binary_length(c)).as_py()
+    if pc.all(decimal).as_py() is not False and (longest is None or longest <= 18):
+        v = pc.cast(c, pa.int64())
+        largest = pc.max(v).as_py()
+        if largest is None or (
+            largest <= f.upper_bound and not (is_time and largest > MS_TIMESTAMP_THRESHOLD)
+        ):
+            return v, None, None
+        good: Any = None
+    else:
+        good = pc.and_(decimal, pc.less_equal(pc.binary_length(c), 18))
+        v = pc.cast(pc.if_else(good, c, pa.scalar(None, pa.string())), pa.int64())
+    is_ms = None
+    if is_time:
+        is_ms = pc.greater(v, MS_TIMESTAMP_THRESHOLD)
+        v = pc.if_else(is_ms, pc.divide(v, 1000), v)
+        is_ms = pc.fill_null(is_ms, False)
+    in_range = pc.less_equal(v, f.upper_bound)
+    if good is not None:
+        in_range = pc.and_(good, in_range)
+    return v, pc.or_kleene(pc.is_null(c), in_range), is_ms
+
+
+def _check_text(c: pa.Array, f: Any) -> Any:
+    """Per-row ok mask of a text column, or None when every row passes."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    closed = ACTIONS if f.token == "action" else LOG_STATUSES if f.token == "log-status" else None
+    value_set = pa.array(sorted(closed)) if closed is not None else None
+    printable = pc.ascii_is_printable(c)
+    shortest = pc.min(pc.binary_length(c)).as_py()
+    if pc.all(printable).as_py() is not False and (shortest is None or shortest > 0):
+        # is_in gives false for NULL: all pass when every non-NULL value is in the set
+        if value_set is None:
+            return None
+        matched = pc.sum(pc.is_in(c, value_set=value_set)).as_py() or 0
+        if matched == pc.count(c).as_py():
+            return None
+    cond = pc.and_(printable, pc.greater(pc.binary_length(c), 0))
+    if value_set is not None:
+        cond = pc.and_(cond, pc.is_in(c, value_set=value_set))
+    return pc.or_kleene(pc.is_null(c), cond)
 
 
 def rebuild_lines(strings: pa.RecordBatch, indices: pa.Array) -> list[str]:
