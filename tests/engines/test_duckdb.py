@@ -86,3 +86,42 @@ def test_compiled_sql_runs_on_a_borrowed_connection(tmp_path: Path) -> None:
     assert engine.execute(compiled).to_pylist() == [{"b": 100}]
     engine.close()  # borrowed: stays open
     assert con.execute("SELECT 1").fetchall() == [(1,)]
+
+
+def test_results_match_the_relation_api_without_warnings(tmp_path: Path) -> None:
+    """The engine runs a statement once (DB-API path, not con.sql), hiding duckdb's
+    extra-copy warning even from callers that make warnings errors, filters untouched."""
+    import warnings
+
+    path = _store(tmp_path)
+    con = duckdb.connect(str(path), read_only=True)
+    con.execute("SET TimeZone='UTC'")
+    engine = DuckDBEngine(con)
+    text = "fields @timestamp, @message, srcAddr, bytes / 3 as third | sort @timestamp desc"
+    compiled = compile_for(engine.catalog(), text, dialect=engine.dialect)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        before = list(warnings.filters)
+        table = engine.execute(compiled)
+        assert warnings.filters == before
+    reference = con.sql(compiled.sql).to_arrow_table()
+    assert table.schema.equals(reference.schema, check_metadata=True)
+    assert table.equals(reference)
+    assert table.column_names == ["@timestamp", "@message", "srcAddr", "third"]
+    assert table.column("srcAddr").to_pylist() == ["10.0.0.1"]
+    con.close()
+
+
+def test_several_regexes_are_checked_in_one_go_and_a_bad_one_is_found(tmp_path: Path) -> None:
+    path = _store(tmp_path)
+    ok = run_query(path, r"filter srcAddr like /^10\./ and dstAddr =~ /2$/ | fields srcAddr")
+    assert ok.rows() == [["10.0.0.1"]]
+    text = "filter srcAddr like /^10/ and dstAddr like /(?<=x)a/ and action like /A/"
+    with pytest.raises(QueryError) as info:
+        run_query(path, text)
+    bad = text.index("/(?<=")
+    assert (info.value.code, info.value.start, info.value.end) == (
+        "INVALID_ARGUMENT",
+        bad,
+        text.index(" and action"),
+    )

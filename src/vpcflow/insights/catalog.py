@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 from vpcflow.errors import UsageError
 from vpcflow.records.fields import BY_COLUMN, DEFAULT_TOKENS, camel_case, column_name, field_for
@@ -68,6 +69,11 @@ class Catalog:
             name = registered.insights if registered is not None else camel_case(column)
             out.setdefault(name, (column, store_type.upper()))
         return out
+
+    @cached_property
+    def memo(self) -> dict[Any, Any]:
+        """Compiler pieces derived from this catalog alone (``@message``), built once."""
+        return {}
 
     def group(self, name: str) -> LogGroup | None:
         for g in self.groups:

@@ -41,6 +41,7 @@ from vpcflow.errors import QueryError, UsageError
 from vpcflow.insights import ast
 from vpcflow.insights.catalog import FLOW, Catalog, LogGroup
 from vpcflow.insights.dialects.base import Dialect, case, cast, col, lit
+from vpcflow.insights.dialects.render import fragment, fragment_trees
 from vpcflow.insights.expressions import Env, Exprs, Scope, StatsExprs
 from vpcflow.insights.parser import parse
 from vpcflow.insights.transforms import lower_parse
@@ -64,15 +65,25 @@ class Compiled:
     """A compiled query: the SQL, its output columns, and what the engine must check."""
 
     text: str
-    tree: exp.Select
+    tree: exp.Select  # may hold Fragments: render it with Dialect.sql, not tree.sql()
     sql: str
     columns: list[OutputColumn]
     cap: int | None  # default row cap (LIMIT cap+1 is in the SQL), None with an explicit limit
     warnings: list[str]
     regexes: list[tuple[str, int, int]]  # (RE2 pattern, start, end) to validate
     groups: list[LogGroup]
-    counts_tree: exp.Select | None = None  # recordsScanned / recordsMatched
     aggregated: bool = False
+    # recordsScanned / recordsMatched: the tree is built on first use of
+    # ``counts_tree`` (``vpcflow.query`` reports no statistics, never needs it)
+    counts_builder: Callable[[], exp.Select] | None = field(default=None, repr=False)
+    _counts: exp.Select | None = field(default=None, init=False, repr=False)
+
+    @property
+    def counts_tree(self) -> exp.Select | None:
+        """``SELECT count(*) scanned, count(*) FILTER (matched)`` over the base relation."""
+        if self._counts is None and self.counts_builder is not None:
+            self._counts = self.counts_builder()
+        return self._counts
 
 
 @dataclass
@@ -113,9 +124,14 @@ def where_form(e: exp.Expr) -> exp.Expr:
     return e
 
 
+def table(name: str) -> exp.Table:
+    """An unquoted table reference (``exp.to_table`` would parse ``name`` as SQL)."""
+    return exp.Table(this=exp.to_identifier(name))
+
+
 def free_columns(e: exp.Expr) -> list[exp.Column]:
     """Column references of ``e`` that are not lambda parameters."""
-    out = []
+    out = [c for tree in fragment_trees(e) for c in free_columns(tree)]
     for c in e.find_all(exp.Column):
         bound = False
         node = c.parent
@@ -209,7 +225,6 @@ class Compiler:
         if cap is not None:
             limit = cap + 1 if limit is None else min(limit, cap + 1)
         tree = self.final_select(layer, projection, limit=limit)
-        counts = self.counts_tree(base_from, base_where)
         return Compiled(
             text=self.q.text,
             tree=tree,
@@ -219,7 +234,7 @@ class Compiler:
             warnings=self.env.warnings,
             regexes=self.env.regexes,
             groups=groups,
-            counts_tree=counts,
+            counts_builder=lambda: self.counts_tree(base_from, base_where),
             aggregated=self.stats_names is not None,
         )
 
@@ -277,9 +292,23 @@ class Compiler:
         return [exp.In(this=col("log_group"), expressions=[lit(g.name) for g in mine])]
 
     def message_expr(self, groups: list[LogGroup]) -> exp.Expr:
-        """``@message`` of a flow record, rebuilt from its format (NULL shown as ``-``)."""
-        types = dict(self.catalog.flow_columns)
+        """``@message`` of a flow record, rebuilt from its format (NULL shown as ``-``).
+
+        It depends only on the catalog (formats, column types) and the dialect,
+        so it is built and rendered once per catalog: a :class:`Fragment`.
+        """
         formats = self.catalog.formats_of([g for g in groups if g.kind == FLOW])
+        memo = self.catalog.memo
+        key = ("@message", type(self.d), tuple(sorted(formats)))
+        found = memo.get(key)
+        if found is None:
+            if len(memo) > 256:  # bounded: one entry per distinct set of formats
+                memo.clear()
+            found = memo[key] = fragment(self._message_tree(formats))
+        return found.copy()
+
+    def _message_tree(self, formats: dict[int, tuple[str, ...]]) -> exp.Expr:
+        types = dict(self.catalog.flow_columns)
         rendered: list[tuple[int, exp.Expr]] = []
         for fid, columns in sorted(formats.items()):
             parts: list[exp.Expr] = []
@@ -300,40 +329,60 @@ class Compiler:
             *[(exp.EQ(this=col("format_id"), expression=lit(fid)), e) for fid, e in rendered]
         )
 
-    def system_fields(self, groups: list[LogGroup]) -> dict[str, Val]:
-        if len(groups) == 1:
-            at_log: exp.Expr = lit(groups[0].at_log)
-        elif groups:
-            at_log = case(
-                *[
-                    (exp.EQ(this=col("log_group"), expression=lit(g.name)), lit(g.at_log))
-                    for g in groups
-                ]
-            )
-        else:
-            at_log = cast(exp.Null(), "VARCHAR")
-        ptr = exp.Concat(
-            expressions=[cast(col("file_id"), "VARCHAR"), lit(":"), cast(col("line"), "VARCHAR")]
-        )
+    def system_fields(self, groups: list[LogGroup]) -> dict[str, Callable[[], Val]]:
+        """The ``@`` fields, each built when a query first uses it."""
+
+        def at_log() -> Val:
+            if len(groups) == 1:
+                return Val(lit(groups[0].at_log), Type.STR)
+            if not groups:
+                return Val(cast(exp.Null(), "VARCHAR"), Type.STR)
+            whens = [
+                (exp.EQ(this=col("log_group"), expression=lit(g.name)), lit(g.at_log))
+                for g in groups
+            ]
+            return Val(case(*whens), Type.STR)
+
+        def ptr() -> Val:
+            parts = [cast(col("file_id"), "VARCHAR"), lit(":"), cast(col("line"), "VARCHAR")]
+            return Val(exp.Concat(expressions=parts), Type.STR)
+
         return {
-            "@timestamp": Val(col("timestamp"), Type.TS),
-            "@ingestionTime": Val(col("ingestion_time"), Type.TS),
-            "@logStream": Val(col("log_stream"), Type.STR),
-            "@log": Val(at_log, Type.STR),
-            "@ptr": Val(ptr, Type.STR),
+            "@timestamp": lambda: Val(col("timestamp"), Type.TS),
+            "@ingestionTime": lambda: Val(col("ingestion_time"), Type.TS),
+            "@logStream": lambda: Val(col("log_stream"), Type.STR),
+            "@log": at_log,
+            "@ptr": ptr,
         }
+
+    def flow_field_factories(self) -> dict[str, Callable[[], Val]]:
+        """Insights name -> builder of its flow column (once per catalog; copy before use)."""
+        found = self.catalog.memo.get("flow_fields")
+        if found is None:
+            found = {}
+            for name, (column, store_type) in self.catalog.flow_fields().items():
+                kind = STORE_TYPES.get(store_type, Type.STR)
+                found[name] = lambda column=column, kind=kind: Val(col(column), kind)  # type: ignore[misc]
+            self.catalog.memo["flow_fields"] = found
+        return dict(found)
+
+    def flow_column_names(self) -> frozenset[str]:
+        """Lower-case names of the ``flow_logs`` columns (once per catalog)."""
+        found = self.catalog.memo.get("flow_cols")
+        if found is None:
+            found = frozenset(name.lower() for name, _ in self.catalog.flow_columns)
+            self.catalog.memo["flow_cols"] = found
+        return found  # type: ignore[no-any-return]
 
     def base_layer(self, groups: list[LogGroup]) -> tuple[Layer, exp.Expr, list[exp.Expr]]:
         flow = [g for g in groups if g.kind == FLOW]
         generic = [g for g in groups if g.kind != FLOW]
-        values = self.system_fields(groups)
+        values: dict[str, Val] = {}
         lazy: dict[str, Callable[[], Val]] = {}
-        flow_cols = {name.lower() for name, _ in self.catalog.flow_columns}
-        flow_fields = self.catalog.flow_fields()
-        seq = self.d.row_seq()
+        seq_exprs = self.d.row_seq()
         times = self.time_conditions()
         if generic and not flow:
-            frm: exp.Expr = exp.to_table("events")
+            frm: exp.Expr = table("events")
             cols = {
                 "timestamp",
                 "ingestion_time",
@@ -346,55 +395,44 @@ class Compiler:
             }
             values["@message"] = Val(col("message"), Type.STR)
             where = self.group_condition(groups, "generic") + times
-            seq_exprs = [seq] if seq is not None else []
         else:
-            for name, (column, store_type) in flow_fields.items():
-                kind = STORE_TYPES.get(store_type, Type.STR)
-                lazy[name] = lambda column=column, kind=kind: Val(col(column), kind)  # type: ignore[misc]
+            lazy = self.flow_field_factories()
             if not generic:
-                frm = exp.to_table("flow_logs")
-                cols = set(flow_cols)
+                frm = table("flow_logs")
+                cols = set(self.flow_column_names())
                 lazy["@message"] = lambda: Val(self.message_expr(groups), Type.STR)
                 where = self.group_condition(groups, FLOW) + times
-                seq_exprs = [seq] if seq is not None else []
             else:
-                frm, cols = self.mixed_relation(groups, seq)
+                frm, cols = self.mixed_relation(groups)
                 values["@message"] = Val(col("message"), Type.STR)
                 where = []
-                seq_exprs = [col("_src"), col("_seq")]
+        lazy.update(self.system_fields(groups))  # over flow fields of the same name
         seq_key: exp.Expr | None = None
         if len(seq_exprs) > 1:
             seq_key = self.d.row_key(*[e.copy() for e in seq_exprs])
         elif seq_exprs:
             seq_key = seq_exprs[0].copy()
         scope = Scope(values, after_stats=False, seq=seq_key, lazy=lazy)
+        # row_seq() builds its nodes per call: the ORDER BY takes them uncopied
         order = [self.d.ordered(col("timestamp"), True)] + [
-            self.d.ordered(e.copy(), False) for e in seq_exprs
+            self.d.ordered(e, False) for e in seq_exprs
         ]
         layer = Layer(frm, scope, cols, list(where), order, list(order))
         return layer, frm, list(where)
 
-    def mixed_relation(
-        self, groups: list[LogGroup], seq: exp.Expr | None
-    ) -> tuple[exp.Expr, set[str]]:
+    def mixed_relation(self, groups: list[LogGroup]) -> tuple[exp.Expr, set[str]]:
         """Flow records and generic events in one relation (UNION ALL BY NAME)."""
         times = self.time_conditions()
-        seq_expr = seq if seq is not None else lit(0)
-        flow = exp.select(
-            exp.Star(),
-            self.message_expr(groups).as_("message"),
-            seq_expr.copy().as_("_seq"),
-            lit(0).as_("_src"),
-        ).from_("flow_logs", copy=False)
-        events = exp.select(exp.Star(), seq_expr.copy().as_("_seq"), lit(1).as_("_src")).from_(
-            "events"
+        flow = exp.select(exp.Star(), self.message_expr(groups).as_("message")).from_(
+            "flow_logs", copy=False
         )
+        events = exp.select(exp.Star()).from_("events")
         for cond in self.group_condition(groups, FLOW) + times:
             flow = flow.where(cond, copy=False)
         for cond in self.group_condition(groups, "generic") + [t.copy() for t in times]:
             events = events.where(cond, copy=False)
         union = self.d.union_by_name(flow, events)
-        cols = {name.lower() for name, _ in self.catalog.flow_columns} | {"message", "_seq", "_src"}
+        cols = {name.lower() for name, _ in self.catalog.flow_columns} | {"message"}
         return exp.Subquery(
             this=union, alias=exp.TableAlias(this=exp.to_identifier(self.alias()))
         ), cols
@@ -409,15 +447,19 @@ class Compiler:
         limit: int | None,
         order: bool = True,
     ) -> exp.Select:
-        # the layer is consumed: its FROM tree moves into the new SELECT uncopied
-        sel = exp.select(*projection).from_(layer.frm, copy=False)
+        # The layer is consumed: its FROM tree and order keys move into the new
+        # SELECT uncopied (nothing reads them afterwards; the WHERE conditions
+        # are copied: recordsMatched reuses them). Nodes are built directly:
+        # SQLGlot's builders re-check (and for ints, parse) every argument.
+        sel = exp.Select(expressions=projection)
+        sel.set("from_", exp.From(this=layer.frm))
         if layer.where:
             sel = sel.where(*[w.copy() for w in layer.where], copy=False)
         keys = layer.tiebreak if layer.natural_default and limit is not None else layer.order
         if order and keys:
-            sel = sel.order_by(*[o.copy() for o in keys], copy=False)
+            sel.set("order", exp.Order(expressions=list(keys)))
         if limit is not None:
-            sel = sel.limit(limit, copy=False)
+            sel.set("limit", exp.Limit(expression=exp.Literal.number(limit)))
         return sel
 
     def final_select(
@@ -458,7 +500,7 @@ class Compiler:
 
         def keep(e: exp.Expr) -> exp.Expr:
             # expressions of columns that pass through `*` are recomputed outside;
-            # others (rowid, windows) are materialized as columns
+            # others (windows, computed keys) are materialized as columns
             columns = [e] if isinstance(e, exp.Column) else free_columns(e)
             if (
                 all(c.name.lower() in layer.cols and not c.table for c in columns)
@@ -543,10 +585,10 @@ class Compiler:
         seen = [k.this for k in keys]
         for o in layer.tiebreak:
             if not any(o.this == k for k in seen):
-                keys.append(o.copy())
+                keys.append(o)  # moved, not copied: the layer's old keys are dropped here
                 seen.append(o.this)
         layer.order = keys
-        layer.tiebreak = [k.copy() for k in keys]
+        layer.tiebreak = list(keys)  # shared nodes: a layer's SELECT takes one of the two
         layer.natural_default = False
         return layer
 

@@ -138,20 +138,7 @@ def prepare_store(db: Path, log_groups: list[str]) -> bool:
 
 def _drop_log_group(store: Any, group: str) -> None:
     """Empty ``group`` (rows, catalog, files) so the demo can deliver it again."""
-    drop = getattr(store, "drop_log_group", None)
-    if callable(drop):
-        drop(group)
-        return
-    # adapter until the store offers drop_log_group: the schema contract's tables
-    con = store.con
-    con.execute("BEGIN TRANSACTION")
-    con.execute(
-        "DELETE FROM rejects WHERE file_id IN (SELECT id FROM files WHERE log_group = ?)", [group]
-    )
-    con.execute("DELETE FROM flow_logs WHERE log_group = ?", [group])
-    con.execute("DELETE FROM files WHERE log_group = ?", [group])
-    con.execute("DELETE FROM log_groups WHERE name = ?", [group])
-    con.execute("COMMIT")
+    store.drop_log_group(group)
 
 
 # --- the steps ---------------------------------------------------------------------------

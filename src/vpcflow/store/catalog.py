@@ -12,7 +12,7 @@ from typing import Any
 
 from vpcflow.errors import UsageError
 from vpcflow.records.formats import FlowFormat
-from vpcflow.store.schema import quote_ident
+from vpcflow.store import layout
 
 
 def format_id(con: Any, fmt: FlowFormat) -> int:
@@ -24,26 +24,6 @@ def format_id(con: Any, fmt: FlowFormat) -> int:
     new_id = con.execute("SELECT coalesce(max(id), 0) + 1 FROM formats").fetchone()[0]
     con.execute("INSERT INTO formats VALUES (?, ?)", [new_id, rendered])
     return int(new_id)
-
-
-def table_columns(con: Any, table: str) -> set[str]:
-    rows = con.execute(
-        "SELECT column_name FROM duckdb_columns() WHERE table_name = ? AND schema_name = 'main'",
-        [table],
-    ).fetchall()
-    return {r[0] for r in rows}
-
-
-def ensure_columns(con: Any, fmt: FlowFormat) -> list[str]:
-    """Add VARCHAR columns to ``flow_logs`` for unknown tokens of ``fmt``; returns the added ones."""
-    have = table_columns(con, "flow_logs")
-    added = []
-    for f in fmt.fields:
-        if f.column not in have:
-            con.execute(f"ALTER TABLE flow_logs ADD COLUMN {quote_ident(f.column)} VARCHAR")
-            have.add(f.column)
-            added.append(f.column)
-    return added
 
 
 def ensure_log_group(con: Any, name: str, kind: str, account_id: str | None, now: datetime) -> None:
@@ -128,9 +108,28 @@ def delete_files(con: Any, ids: list[int]) -> None:
             f"SELECT DISTINCT log_group FROM files WHERE id IN ({marks})", ids
         ).fetchall()
     ]
-    for table in ("flow_logs", "events", "rejects"):
+    layout.delete_where(con, f"file_id IN ({marks})", ids)
+    for table in ("events", "rejects"):
         con.execute(f"DELETE FROM {table} WHERE file_id IN ({marks})", ids)
     con.execute(f"DELETE FROM files WHERE id IN ({marks})", ids)
     for g in groups:
         if g is not None:
             refresh_log_group(con, g)
+
+
+def delete_log_group(con: Any, name: str) -> int:
+    """Remove a log group and everything in it; returns the records (or events) removed."""
+    row = con.execute("SELECT kind, records FROM log_groups WHERE name = ?", [name]).fetchone()
+    if row is None:
+        return 0
+    if row[0] == "flow":
+        layout.delete_where(con, "log_group = ?", [name])
+    else:
+        con.execute("DELETE FROM events WHERE log_group = ?", [name])
+    con.execute(
+        "DELETE FROM rejects WHERE file_id IN (SELECT id FROM files WHERE log_group = ?)", [name]
+    )
+    con.execute("DELETE FROM files WHERE log_group = ?", [name])
+    con.execute("DELETE FROM log_group_formats WHERE log_group = ?", [name])
+    con.execute("DELETE FROM log_groups WHERE name = ?", [name])
+    return int(row[1] or 0)

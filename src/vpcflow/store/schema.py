@@ -5,9 +5,11 @@ Tables (all in the ``main`` schema of one DuckDB file):
 ``flow_logs``
     One row per flow log record. One column per registry field
     (:data:`vpcflow.records.fields.FIELDS`, column = token with ``-`` -> ``_``,
-    type = the field's store type; unknown tokens are added as VARCHAR columns
-    with ``ALTER TABLE ... ADD COLUMN`` when first seen), plus the system columns
-    of :data:`FLOW_SYSTEM_COLUMNS`. ``-`` in the input is NULL, never 0 or ``'-'``.
+    type = the field's store type; unknown tokens of a format appear as VARCHAR
+    columns), plus the system columns of :data:`FLOW_SYSTEM_COLUMNS`. Since
+    schema version 2 this is a *view* over one table per format
+    (``flow_logs_<format id>``, see :mod:`vpcflow.store.layout`): read it
+    freely; write and delete through the store. ``-`` in the input is NULL, never 0 or ``'-'``.
     ``timestamp`` is the CloudWatch event time: ``start`` for flow logs.
     ``format_id`` points at ``formats``; ``@message`` is rebuilt from the
     record's format columns joined by single spaces (NULL shown as ``-``).
@@ -33,7 +35,7 @@ from __future__ import annotations
 
 from vpcflow.records.fields import FIELDS
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 FLOW_SYSTEM_COLUMNS: tuple[tuple[str, str], ...] = (
     ("timestamp", "TIMESTAMP"),  # event time (= start), UTC
@@ -71,12 +73,11 @@ def flow_columns() -> list[tuple[str, str]]:
 
 
 def ddl() -> list[str]:
-    """Statements that create an empty store (idempotent)."""
-    flow_cols = ",\n  ".join(f"{quote_ident(c)} {t}" for c, t in flow_columns())
+    """Statements that create an empty store (idempotent; the ``flow_logs`` view is
+    created by :func:`vpcflow.store.layout.rebuild_view`)."""
     event_cols = ",\n  ".join(f"{quote_ident(c)} {t}" for c, t in EVENT_COLUMNS)
     return [
         "CREATE TABLE IF NOT EXISTS store_meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
-        f"CREATE TABLE IF NOT EXISTS flow_logs (\n  {flow_cols}\n)",
         f"CREATE TABLE IF NOT EXISTS events (\n  {event_cols}\n)",
         """CREATE TABLE IF NOT EXISTS log_groups (
   name VARCHAR PRIMARY KEY,

@@ -63,22 +63,47 @@ class Store:
     # -- lifecycle ------------------------------------------------------------------
 
     def _tables(self) -> set[str]:
+        """Tables and views of the main schema."""
         rows = self.con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'"
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
         ).fetchall()
         return {r[0] for r in rows}
 
     def _create(self) -> None:
+        from vpcflow.store import layout
+
         tables = self._tables()
         if tables and "flow_logs" not in tables:
             self.con.close()
             raise StoreError(f"{self.path}: a DuckDB file that is not a vpcflow store")
+        fresh = not tables
         for stmt in schema.ddl():
             self.con.execute(stmt)
+        # a store without a version row predates versioning: schema 1
+        version = "2" if fresh else "1"
         self.con.execute(
-            "INSERT INTO store_meta VALUES ('schema_version', ?) ON CONFLICT DO NOTHING",
-            [str(schema.SCHEMA_VERSION)],
+            "INSERT INTO store_meta VALUES ('schema_version', ?) ON CONFLICT DO NOTHING", [version]
         )
+        layout.migrate(self.con)
+        if "flow_logs" not in self._tables():
+            layout.rebuild_view(self.con)
+
+    def drop_log_group(self, name: str) -> int:
+        """Delete a log group: its records or events, rejects, files and catalog rows.
+
+        Returns the number of records (or events) removed; 0 when the group is unknown.
+        """
+        from vpcflow.store import catalog
+
+        self._writable()
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            n = catalog.delete_log_group(self.con, name)
+            self.con.execute("COMMIT")
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        return n
 
     def close(self) -> None:
         self.con.close()

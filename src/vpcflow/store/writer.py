@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from vpcflow.records.formats import FlowFormat
-from vpcflow.store import catalog
+from vpcflow.store import catalog, layout
 from vpcflow.store.schema import quote_ident
 
 if TYPE_CHECKING:
@@ -85,11 +85,11 @@ class FileWrite:
         ``log_stream`` = ``<interface-id>-all``, ``ingestion_time`` = now,
         account/region from the S3 path when the format lacks them.
         """
-        catalog.ensure_columns(self.con, fmt)
         fid = catalog.format_id(self.con, fmt)
         if fid not in self._formats:
             self._formats.append(fid)
             catalog.add_group_format(self.con, self.log_group, fid)
+        table = layout.ensure_format_table(self.con, fmt, fid)
         names = set(data.schema.names)
         select = [f"b.{quote_ident(n)}" for n in data.schema.names if n != "timestamp"]
         params: list[Any] = []
@@ -116,7 +116,6 @@ class FileWrite:
             ("log_group", self.log_group),
             ("source", self.source),
             ("flow_log_id", self.flow_log_id),
-            ("format_id", fid),
             ("file_id", self.file_id),
         ]
         if "account_id" not in names and self.account_id is not None:
@@ -128,7 +127,7 @@ class FileWrite:
             params.append(value)
         if "ms_timestamp" not in names:
             select.append("false AS ms_timestamp")
-        sql = f"INSERT INTO flow_logs BY NAME SELECT {', '.join(select)} FROM b"
+        sql = f"INSERT INTO {table} BY NAME SELECT {', '.join(select)} FROM b"
         self.con.register("b", data)
         try:
             row = self.con.execute(sql, params).fetchone()
@@ -197,17 +196,29 @@ class FileWrite:
 
     def commit(self, result: FileResult) -> None:
         """Write the ``files`` row and log-group counters, then COMMIT."""
-        table = "flow_logs" if self.kind == "flow" else "events"
-        n, first, last = self.con.execute(
-            f'SELECT count(*), min("timestamp"), max("timestamp") FROM {table} WHERE file_id = ?',
-            [self.file_id],
-        ).fetchone()
-        if self.kind == "flow" and self.account_id is None and n:
-            acct = self.con.execute(
-                "SELECT account_id FROM flow_logs WHERE file_id = ? AND account_id IS NOT NULL "
-                "AND account_id <> 'unknown' LIMIT 1",
+        # only the tables this file wrote (the flow_logs view would scan them all)
+        if self.kind == "flow":
+            tables = [layout.format_table(fid) for fid in self._formats]
+        else:
+            tables = ["events"]
+        rows = " UNION ALL ".join(
+            f'SELECT "timestamp"{", account_id" if self.kind == "flow" else ""} FROM {t} '
+            "WHERE file_id = $1"
+            for t in tables
+        )
+        n, first, last = (0, None, None)
+        if rows:
+            n, first, last = self.con.execute(
+                f'SELECT count(*), min("timestamp"), max("timestamp") FROM ({rows})',
                 [self.file_id],
             ).fetchone()
+        if self.kind == "flow" and self.account_id is None and n:
+            acct = self.con.execute(
+                f"SELECT account_id FROM ({rows}) WHERE account_id IS NOT NULL "
+                "AND account_id <> 'unknown' LIMIT 1",
+                [self.file_id],
+            ).fetchall()
+            acct = acct[0] if acct else None
             if acct is not None:
                 self.con.execute(
                     "UPDATE log_groups SET account_id = ? WHERE name = ? AND account_id IS NULL",

@@ -64,14 +64,15 @@ SELECT
   ) AS "@message"
 FROM (
   SELECT
-    *,
-    rowid AS "o"
+    *
   FROM flow_logs
   ORDER BY
     "timestamp" DESC,
-    rowid ASC
+    file_id ASC,
+    line ASC
   LIMIT 10001
 ) AS s1
 ORDER BY
   "timestamp" DESC,
-  "o" ASC
+  file_id ASC,
+  line ASC

@@ -117,8 +117,7 @@ FROM (
           'g27'
         ]
       )
-    END AS "parse",
-    rowid AS "o"
+    END AS "parse"
   FROM flow_logs
 ) AS s1
 ORDER BY
@@ -146,5 +145,6 @@ ORDER BY
     )
   END DESC,
   "timestamp" DESC,
-  "o" ASC
+  file_id ASC,
+  line ASC
 LIMIT 2

@@ -22,5 +22,6 @@ SELECT
 FROM flow_logs
 ORDER BY
   "timestamp" DESC,
-  rowid ASC
+  file_id ASC,
+  line ASC
 LIMIT 20

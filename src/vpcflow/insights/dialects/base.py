@@ -20,6 +20,7 @@ from fractions import Fraction
 from sqlglot import exp
 
 from vpcflow.errors import QueryError
+from vpcflow.insights.dialects.render import render
 
 # A decimal number as spec §3.2 coerces it (after trimming spaces).
 NUMBER_RE = r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?"
@@ -79,6 +80,8 @@ def lit(value: str | int | float | bool | None) -> exp.Expr:
 
 def col(name: str, table: str | None = None) -> exp.Column:
     """A quoted column reference."""
+    if table is None:  # built directly: the common case, on the compiler's hot path
+        return exp.Column(this=exp.Identifier(this=name, quoted=True))
     return exp.column(name, table=table, quoted=True)
 
 
@@ -125,7 +128,7 @@ class Dialect:
     def sql(self, node: exp.Expr, pretty: bool = False, copy: bool = True) -> str:
         """Render ``node``. ``copy=False`` skips SQLGlot's defensive deep copy (a third of
         the compile time of a small query); only for trees that are not rendered again."""
-        return node.sql(dialect=self.sqlglot_dialect or None, pretty=pretty, copy=copy)
+        return render(node, self.sqlglot_dialect, pretty=pretty, copy=copy)
 
     # ------------------------------------------------------------ scalars
 
@@ -276,9 +279,14 @@ class Dialect:
     def ordered(self, e: exp.Expr, descending: bool) -> exp.Ordered:
         return exp.Ordered(this=e, desc=descending, nulls_first=False)
 
-    def row_seq(self) -> exp.Expr | None:
-        """A per-table expression giving ingestion order, if the engine has one."""
-        return None
+    def row_seq(self) -> list[exp.Expr]:
+        """Expressions giving ingestion order: files in load order, then lines.
+
+        File ids are shared by flow records and generic events, so the same keys
+        order a mixed relation. (DuckDB's ``rowid`` did this before the store
+        became a view over per-format tables; a view has no ``rowid``.)
+        """
+        return [exp.column("file_id"), exp.column("line")]
 
     # ------------------------------------------------------------ aggregates
 

@@ -4,7 +4,7 @@ What differs from the portable base: ``regexp_extract`` with a list of group
 names returns a struct (one regex run for every field of a ``parse``);
 ``GREATEST``/``LEAST`` already skip NULLs (SQLGlot would wrap them in a
 NULL-propagating CASE); list functions give exact nearest-rank percentiles;
-``rowid`` gives ingestion order; ``UNION ALL BY NAME`` mixes flow logs with
+``UNION ALL BY NAME`` mixes flow logs with
 generic events; timestamps print with ``%g`` (milliseconds).
 """
 
@@ -208,9 +208,6 @@ class DuckDBDialect(Dialect):
 
     def natural_struct(self, e: exp.Expr) -> exp.Expr:
         return self.row_key(*self._natural_parts(e, numeric_default=lit(0)))
-
-    def row_seq(self) -> exp.Expr | None:
-        return exp.column("rowid")
 
     def row_key(self, *parts: exp.Expr) -> exp.Expr:
         return fn("row", *parts)
