@@ -417,3 +417,14 @@ instances:
         "vpcs: [{id: vpc-1, cidr: 10.1.0.0/16, <<: {cidr: 10.2.0.0/16}, cidr: 10.3.0.0/16}]"
     )
     assert "'cidr' appears twice" in err.message
+
+
+def test_unknown_key_does_not_hide_the_other_problems() -> None:
+    text = MINIMAL.replace("cidr: 10.1.1.0/24", "cidr: 10.9.1.0/24") + "    privte_ip: 10.1.1.11\n"
+    err = error_of(text)
+    assert isinstance(err, LabValidationError)
+    # in file order: the subnet outside its VPC (line 4), then the typo (line 9)
+    assert [p.line for p in err.problems] == [4, 9]
+    assert "unknown key 'privte_ip'" in err.problems[1].message
+    assert err.problems[0].resource == "subnet-1"
+    assert "1 more problem" in err.message

@@ -91,7 +91,10 @@ def _load(text: str, path: str) -> Topology:
     try:
         lab = LabModel.model_validate(data)
     except ValidationError as exc:
-        raise LabValidationError(_schema_problems(exc, data, locator, path)) from None
+        problems = _schema_problems(exc, data, locator, path)
+        problems += _problems_beside_unknown_keys(exc, data, locator, path)
+        problems.sort(key=lambda e: (e.line or 0, e.column or 0))
+        raise LabValidationError(problems) from None
     builder = LabBuilder(lab)
     kwargs = builder.build()
     if builder.errors:
@@ -106,6 +109,37 @@ def _load(text: str, path: str) -> Topology:
             msg = f"flow log {fl.id}: delivery will fail: {err}"
             warnings.append(_warning(Problem(where, msg, fl.id, "role"), locator, path))
     return Topology(path=path, warnings=warnings, **kwargs)
+
+
+def _problems_beside_unknown_keys(
+    exc: ValidationError, data: dict[str, Any], locator: Locator, path: str
+) -> list[TopologyError]:
+    """The lab's other (semantic) problems when unknown keys were its only schema errors.
+
+    A misspelt key should not hide a bad CIDR next to it until the key is fixed:
+    without the unknown keys the file is checked in full. Only dict keys are
+    dropped, so list positions (and the reported lines) stay those of the file.
+    """
+    errors = exc.errors()
+    if any(e["type"] != "extra_forbidden" for e in errors):
+        return []
+    import copy
+
+    stripped = copy.deepcopy(data)
+    for e in errors:
+        *parent, last = e["loc"]
+        node: Any = stripped
+        for step in parent:
+            node = node[step]
+        if isinstance(node, dict):
+            node.pop(last, None)
+    try:
+        lab = LabModel.model_validate(stripped)
+    except ValidationError:
+        return []
+    builder = LabBuilder(lab)
+    builder.build()
+    return [_located(p, locator, path) for p in builder.errors]
 
 
 def _located(problem: Problem, locator: Locator, path: str) -> TopologyError:
