@@ -273,3 +273,24 @@ def test_unknown_fields_become_columns(tmp_path: Path) -> None:
             "SELECT future_field FROM flow_logs WHERE future_field IS NOT NULL"
         ).fetchall() == [("shiny",)]
         assert len(store.info()["log_groups"][0]["formats"]) == 3
+
+
+def test_gzip_members_and_corrupt_deflate_through_the_store(tmp_path: Path) -> None:
+    """The store's gzip reader (ISA-L): concatenated members are one stream; corrupt
+    deflate data fails that file with a reason, never an exception."""
+    members = tmp_path / "members.log.gz"
+    members.write_bytes(
+        gzip.compress((HEADER + REC * 3).encode()) + gzip.compress((REC * 2).encode())
+    )
+    blob = bytearray(gzip.compress((HEADER + REC * 500).encode()))
+    blob[40:60] = b"\xff" * 20  # inside the deflate stream
+    broken = tmp_path / "broken.log.gz"
+    broken.write_bytes(bytes(blob))
+    with Store(tmp_path / "s.duckdb") as store:
+        s = store.ingest([members, broken])
+        by_name = {Path(r.path).name: r for r in s.results}
+        assert by_name["members.log.gz"].status == "loaded"
+        assert (by_name["members.log.gz"].lines, by_name["members.log.gz"].records) == (6, 5)
+        assert by_name["broken.log.gz"].status == "failed"
+        assert "cannot read" in (by_name["broken.log.gz"].error or "")
+        assert store.con.execute("SELECT count(*) FROM flow_logs").fetchone()[0] == 5
